@@ -1,0 +1,19 @@
+package dev.strata.model;
+
+/**
+ * Bounds on what a client may ask for. Enforced when filters and subscription messages are parsed.
+ *
+ * @param maxFilters       filters in one REQ or COUNT
+ * @param maxValuesPerField values in one of ids, authors, kinds or a {@code #x} list
+ * @param maxSubIdLength   characters in a subscription id (NIP-01 says at most 64)
+ */
+public record FilterLimits(int maxFilters, int maxValuesPerField, int maxSubIdLength) {
+    /** Safe defaults for a public relay. */
+    public static final FilterLimits DEFAULT = new FilterLimits(10, 1000, 64);
+
+    public FilterLimits {
+        if (maxFilters < 1 || maxValuesPerField < 1 || maxSubIdLength < 1) {
+            throw new IllegalArgumentException("filter limits must be positive");
+        }
+    }
+}
