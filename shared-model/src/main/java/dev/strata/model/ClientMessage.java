@@ -83,22 +83,25 @@ public sealed interface ClientMessage {
                 yield new Close(subId);
             }
             default -> throw MalformedMessageException.notice("invalid: unknown message type \""
-                    + (verb.length() > 16 ? verb.substring(0, 16) + "..." : verb) + "\"");
+                    + Json.abbreviate(verb, 16) + "\"");
         };
     }
 
     private static Event event(List<?> array, String verb) throws MalformedMessageException {
+        Object value = array.size() > 1 ? array.get(1) : null;
+        String reason;
         if (array.size() != 2) {
-            throw MalformedMessageException.notice("invalid: " + verb + " takes exactly one event object");
+            reason = "invalid: " + verb + " takes exactly one event object";
+        } else {
+            try {
+                return Event.fromJson(value);
+            } catch (InvalidEventException e) {
+                reason = e.getMessage();
+            }
         }
-        Object value = array.get(1);
-        try {
-            return Event.fromJson(value);
-        } catch (InvalidEventException e) {
-            String id = Event.idOf(value);
-            throw id == null ? MalformedMessageException.notice(e.getMessage())
-                    : MalformedMessageException.ok(id, e.getMessage());
-        }
+        // NIP-01 (and NIP-42 for AUTH): every event gets an OK, so answer with the id whenever it is readable.
+        String id = Event.idOf(value);
+        throw id == null ? MalformedMessageException.notice(reason) : MalformedMessageException.ok(id, reason);
     }
 
     private static String subscriptionId(List<?> array, String verb, FilterLimits limits)

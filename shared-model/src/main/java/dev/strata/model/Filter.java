@@ -71,9 +71,11 @@ public record Filter(Set<String> ids, Set<String> authors, Set<Integer> kinds, M
 
     private static boolean hasTagValueIn(Event e, char name, Set<String> values) {
         for (List<String> tag : e.tags()) {
-            String tagName = tag.get(0);
-            if (tag.size() > 1 && tagName.length() == 1 && tagName.charAt(0) == name && values.contains(tag.get(1))) {
-                return true;
+            if (tag.size() > 1) {
+                String tagName = tag.get(0);
+                if (tagName.length() == 1 && tagName.charAt(0) == name && values.contains(tag.get(1))) {
+                    return true;
+                }
             }
         }
         return false;
@@ -113,8 +115,8 @@ public record Filter(Set<String> ids, Set<String> authors, Set<Integer> kinds, M
                         }
                         tags.put(key.charAt(1), stringSet(key, v, limits));
                     } else {
-                        throw new InvalidFilterException("unsupported: filter field \"" + shorten(key)
-                                + "\" is not supported");
+                        throw new InvalidFilterException("unsupported: filter field \""
+                                + Json.abbreviate(key, 32) + "\" is not supported");
                     }
                 }
             }
@@ -202,10 +204,6 @@ public record Filter(Set<String> ids, Set<String> authors, Set<Integer> kinds, M
         }
         // Any larger limit is clamped to the relay's cap anyway.
         return (int) Math.min(l, Integer.MAX_VALUE);
-    }
-
-    private static String shorten(String s) {
-        return s.length() > 32 ? s.substring(0, 32) + "..." : s;
     }
 
     /** Serializes back to a compact JSON object (used by clients, the load generator and the event bus). */

@@ -43,6 +43,15 @@ public final class Hex {
     }
 
     private static int nibble(char c) {
+        int d = digit(c);
+        if (d < 0) {
+            throw new IllegalArgumentException("not a hex digit: " + c);
+        }
+        return d;
+    }
+
+    /** The value of an ASCII hex digit of either case, or -1. */
+    static int digit(char c) {
         if (c >= '0' && c <= '9') {
             return c - '0';
         }
@@ -52,6 +61,6 @@ public final class Hex {
         if (c >= 'A' && c <= 'F') {
             return c - 'A' + 10;
         }
-        throw new IllegalArgumentException("not a hex digit: " + c);
+        return -1;
     }
 }

@@ -142,7 +142,7 @@ public final class Json {
             skipWhitespace();
             Object value = readValue(depth);
             if (map.put(key, value) != null) {
-                throw error("duplicate key \"" + truncate(key) + "\"");
+                throw error("duplicate key \"" + abbreviate(key, 32) + "\"");
             }
             skipWhitespace();
             char c = peek();
@@ -253,7 +253,8 @@ public final class Json {
                 }
                 int v = 0;
                 for (int i = 0; i < 4; i++) {
-                    int d = Character.digit(text.charAt(pos++), 16);
+                    // ASCII digits only: Character.digit would also take full-width and other scripts' digits.
+                    int d = Hex.digit(text.charAt(pos++));
                     if (d < 0) {
                         throw error("bad \\u escape");
                     }
@@ -352,8 +353,16 @@ public final class Json {
         return c < 0x20 || c > 0x7e ? String.format("\\u%04x", (int) c) : String.valueOf(c);
     }
 
-    private static String truncate(String s) {
-        return s.length() > 32 ? s.substring(0, 32) + "..." : s;
+    /**
+     * {@code s} cut to at most {@code max} chars plus "...", for quoting client input in a reply. Never cuts a
+     * surrogate pair in half: a lone surrogate has no UTF-8 form, so the reply could not be sent as written.
+     */
+    static String abbreviate(String s, int max) {
+        if (s.length() <= max) {
+            return s;
+        }
+        int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+        return s.substring(0, end) + "...";
     }
 
     /**
