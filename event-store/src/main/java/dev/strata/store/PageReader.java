@@ -1,0 +1,72 @@
+package dev.strata.store;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.lmdbjava.Txn;
+
+import dev.strata.model.Event;
+import dev.strata.model.Filter;
+import dev.strata.model.Hex;
+
+/**
+ * Reads one page of a filter's matches in a read transaction. Every candidate is checked with
+ * {@link Filter#matches}, so the result never depends on how well the plan narrowed it; memory holds one page.
+ */
+final class PageReader {
+    private final Tables tables;
+
+    PageReader(Tables tables) {
+        this.tables = tables;
+    }
+
+    QueryPage read(Txn<ByteBuffer> txn, Filter filter, QueryCursor after, int maxEvents, int maxScanned) {
+        // A page must examine something, or its cursor could not move on.
+        if (maxEvents < 1 || maxScanned < 1) {
+            throw new IllegalArgumentException("maxEvents and maxScanned must be positive");
+        }
+        Range range = Range.of(filter, after);
+        QueryPlan plan = QueryPlanner.plan(filter);
+        if (plan instanceof QueryPlan.Nothing) {
+            return new QueryPage(List.of(), null, 0);
+        }
+        try (Candidates candidates = open(txn, plan, range)) {
+            List<StoredEvent> events = new ArrayList<>();
+            ByteBuffer key = ByteBuffer.allocateDirect(Keys.ID_BYTES);
+            long scanned = 0;
+            long lastTime = -1;
+            byte[] lastId = new byte[Keys.ID_BYTES];
+            while (events.size() < maxEvents && scanned < maxScanned && candidates.next()) {
+                scanned++;
+                if (candidates.time() == lastTime && Arrays.equals(candidates.id(), lastId)) {
+                    continue; // the event just examined, found again under another walked value
+                }
+                lastTime = candidates.time();
+                System.arraycopy(candidates.id(), 0, lastId, 0, lastId.length);
+                ByteBuffer value = tables.events.get(txn, Keys.bytes(key, lastId));
+                if (value == null) {
+                    throw new IllegalStateException("index entry without its event: " + Hex.encode(lastId));
+                }
+                String json = Values.json(value);
+                Event event = Values.parse(json);
+                if (filter.matches(event)) {
+                    events.add(new StoredEvent(event.id(), event.createdAt(), json));
+                }
+            }
+            QueryCursor next = candidates.hasMore()
+                    ? new QueryCursor(Keys.createdAt(lastTime), Hex.encode(lastId))
+                    : null;
+            return new QueryPage(events, next, scanned);
+        }
+    }
+
+    private Candidates open(Txn<ByteBuffer> txn, QueryPlan plan, Range range) {
+        if (plan instanceof QueryPlan.Ids ids) {
+            return IdLookups.open(txn, tables.events, ids.ids(), range);
+        }
+        QueryPlan.Walk walk = (QueryPlan.Walk) plan;
+        return MergedScan.open(txn, tables.index(walk.index()), walk.prefixes(), range);
+    }
+}

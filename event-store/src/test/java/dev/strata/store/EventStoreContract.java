@@ -1,0 +1,517 @@
+package dev.strata.store;
+
+import static dev.strata.store.FilterBuilder.filter;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.strata.model.Event;
+import dev.strata.model.Filter;
+
+/**
+ * The behaviour every {@link EventStore} engine must have. An engine's test class extends this one and says how to
+ * make, reopen and clean up a store; every test here then runs against it.
+ */
+public abstract class EventStoreContract {
+    protected static final long TIMEOUT_SECONDS = 60;
+    private static final long T = RandomWorkload.BASE_TIME;
+    private static final int UNBOUNDED = Integer.MAX_VALUE;
+
+    private final Random keys = new Random(42);
+    private final Author alice = Author.random(keys);
+    private final Author bob = Author.random(keys);
+    private final Author carol = Author.random(keys);
+
+    private final List<EventStore> opened = new ArrayList<>();
+    private EventStore store;
+
+    /** A new, empty store for the running test. */
+    protected abstract EventStore newStore() throws Exception;
+
+    /** Opens again the data of the store {@link #newStore()} made for the running test, which the test closed. */
+    protected abstract EventStore reopen() throws Exception;
+
+    /** Runs after each test, once its stores are closed: the place to drop what {@link #newStore()} created. */
+    protected void cleanUp() throws Exception {
+    }
+
+    @BeforeEach
+    final void openStore() throws Exception {
+        store = track(newStore());
+    }
+
+    @AfterEach
+    final void closeStores() throws Exception {
+        opened.forEach(EventStore::close);
+        cleanUp();
+    }
+
+    /** Closes {@code s} after the test, even when the test fails. */
+    protected final <S extends EventStore> S track(S s) {
+        opened.add(s);
+        return s;
+    }
+
+    protected static <T> T await(CompletionStage<T> stage) {
+        try {
+            return stage.toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new AssertionError("the store did not complete the stage normally", e);
+        }
+    }
+
+    protected static List<WriteResult> write(EventStore s, List<Event> events) {
+        List<WriteResult> results = await(s.write(events));
+        assertEquals(events.size(), results.size(), "one result per event");
+        return results;
+    }
+
+    /** Every match of the filter, read in pages of at most these sizes, checking each page keeps to them. */
+    protected static List<StoredEvent> query(EventStore s, Filter f, int maxEvents, int maxScanned) {
+        List<StoredEvent> all = new ArrayList<>();
+        QueryCursor cursor = null;
+        for (int pages = 0; ; pages++) {
+            assertTrue(pages < 1_000_000, "paging does not end");
+            QueryPage page = await(s.query(f, cursor, maxEvents, maxScanned));
+            assertTrue(page.events().size() <= maxEvents, "page has more than maxEvents");
+            assertTrue(page.scanned() <= maxScanned, "page scanned more than maxScanned");
+            all.addAll(page.events());
+            if (page.next() == null) {
+                return all;
+            }
+            cursor = page.next();
+        }
+    }
+
+    protected static List<StoredEvent> queryAll(EventStore s, Filter f) {
+        return query(s, f, UNBOUNDED, UNBOUNDED);
+    }
+
+    private List<WriteResult> write(Event... events) {
+        return write(store, List.of(events));
+    }
+
+    private static List<WriteResult> results(WriteResult... results) {
+        return List.of(results);
+    }
+
+    /** The stored events equal these, in exactly this order; ids are compared first for a readable failure. */
+    private static void assertEvents(List<Event> expected, List<StoredEvent> actual, String message) {
+        assertEquals(expected.stream().map(Event::id).toList(), actual.stream().map(StoredEvent::id).toList(),
+                message);
+        assertEquals(expected.stream().map(Event::toJson).toList(), actual.stream().map(StoredEvent::json).toList(),
+                message);
+        assertEquals(expected.stream().map(Event::createdAt).toList(),
+                actual.stream().map(StoredEvent::createdAt).toList(), message);
+    }
+
+    /** The filter returns exactly these events, newest first with ties by ascending id. */
+    private void assertMatches(Filter f, Event... expected) {
+        List<Event> sorted = new ArrayList<>(List.of(expected));
+        sorted.sort(ReferenceStore.NEWEST_FIRST);
+        assertEvents(sorted, queryAll(store, f), f.toJson());
+    }
+
+    // ---- storing -------------------------------------------------------------------------------------------------
+
+    @Test
+    void storesAndReturnsAnEvent() throws Exception {
+        Event e = alice.sign(T, 1, List.of(List.of("t", "nostr"), List.of("p", bob.pubkey, "wss://r")), "hi \"x\"\n");
+        assertEquals(results(WriteResult.STORED), write(e));
+
+        List<StoredEvent> found = queryAll(store, Filter.ALL);
+        assertEquals(List.of(new StoredEvent(e.id(), e.createdAt(), e.toJson())), found);
+        assertEquals(e, Event.parse(found.get(0).json()));
+    }
+
+    @Test
+    void emptyWriteCompletesWithNoResults() {
+        assertEquals(List.of(), write());
+    }
+
+    @Test
+    void duplicateIdIsReportedAndStoredOnce() {
+        Event a = alice.sign(T, 1);
+        Event b = alice.sign(T + 1, 1);
+        assertEquals(results(WriteResult.STORED), write(a));
+        assertEquals(results(WriteResult.DUPLICATE), write(a));
+        assertEquals(results(WriteResult.STORED, WriteResult.DUPLICATE, WriteResult.DUPLICATE), write(b, b, a));
+        assertMatches(Filter.ALL, a, b);
+    }
+
+    @Test
+    void ephemeralEventsAreNeverStored() {
+        Event e = alice.sign(T, 20001);
+        assertEquals(results(WriteResult.EPHEMERAL), write(e));
+        assertEquals(results(WriteResult.EPHEMERAL, WriteResult.EPHEMERAL), write(e, alice.sign(T, 29999)));
+        assertMatches(Filter.ALL);
+        assertMatches(filter().kinds(20001, 29999).build());
+    }
+
+    // ---- replaceable and addressable -----------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 3, 10002, 30000})
+    void newerVersionReplacesOlder(int kind) {
+        Event old = alice.sign(T, kind);
+        Event newer = alice.sign(T + 1, kind);
+        Event bobs = bob.sign(T, kind);
+        assertEquals(results(WriteResult.STORED, WriteResult.STORED), write(old, bobs));
+        assertEquals(results(WriteResult.STORED), write(newer));
+        assertMatches(filter().kinds(kind).build(), newer, bobs);
+
+        assertEquals(results(WriteResult.STALE), write(old));
+        assertEquals(results(WriteResult.STALE), write(alice.sign(T - 1, kind)));
+        assertMatches(filter().kinds(kind).build(), newer, bobs);
+        assertMatches(filter().ids(old.id()).build());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 3, 10002, 30000})
+    void olderVersionArrivingLaterIsStale(int kind) {
+        Event newer = alice.sign(T + 1, kind);
+        assertEquals(results(WriteResult.STORED), write(newer));
+        assertEquals(results(WriteResult.STALE), write(alice.sign(T, kind)));
+        assertMatches(filter().authors(alice.pubkey).build(), newer);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 3, 10002, 30000})
+    void equalTimestampsKeepTheLowestId(int kind) {
+        Event[] pair = {alice.sign(T, kind, List.of(), "one"), alice.sign(T, kind, List.of(), "two")};
+        Arrays.sort(pair, ReferenceStore.NEWEST_FIRST);
+        Event low = pair[0];
+        Event high = pair[1];
+
+        // Lowest id first: the higher one loses.
+        assertEquals(results(WriteResult.STORED), write(low));
+        assertEquals(results(WriteResult.STALE), write(high));
+        assertMatches(filter().authors(alice.pubkey).build(), low);
+
+        // Highest id first, by another author: the lower one replaces it.
+        Event[] bobs = {bob.sign(T, kind, List.of(), "one"), bob.sign(T, kind, List.of(), "two")};
+        Arrays.sort(bobs, ReferenceStore.NEWEST_FIRST);
+        assertEquals(results(WriteResult.STORED), write(bobs[1]));
+        assertEquals(results(WriteResult.STORED), write(bobs[0]));
+        assertEquals(results(WriteResult.STALE), write(bobs[1]));
+        assertMatches(filter().authors(bob.pubkey).build(), bobs[0]);
+    }
+
+    @Test
+    void addressableEventsAreKeyedByDTag() {
+        Event a1 = alice.sign(T, 30000, List.of(List.of("d", "a")));
+        Event a2 = alice.sign(T + 1, 30000, List.of(List.of("d", "a")));
+        Event b = alice.sign(T, 30000, List.of(List.of("d", "b"), List.of("d", "a")));
+        Event noD = alice.sign(T, 30000, List.of(List.of("t", "x")));
+        Event emptyD = alice.sign(T + 2, 30000, List.of(List.of("d", "")));
+        Event otherKind = alice.sign(T, 30001, List.of(List.of("d", "a")));
+        Event otherAuthor = bob.sign(T, 30000, List.of(List.of("d", "a")));
+        assertEquals(Collections.nCopies(7, WriteResult.STORED), write(a1, a2, b, noD, emptyD, otherKind, otherAuthor));
+
+        // A missing d tag and an empty one are the same key; a d tag counts by its first occurrence only.
+        assertMatches(filter().authors(alice.pubkey).kinds(30000).build(), a2, b, emptyD);
+        assertMatches(filter().kinds(30000, 30001).build(), a2, b, emptyD, otherKind, otherAuthor);
+        assertEquals(results(WriteResult.STALE), write(noD));
+    }
+
+    @Test
+    void versionReplacedEarlierStaysStaleWhenSentAgain() {
+        Event v1 = alice.sign(T, 0, List.of(), "v1");
+        Event v2 = alice.sign(T + 5, 0, List.of(), "v2");
+        assertEquals(results(WriteResult.STORED), write(v1));
+        assertEquals(results(WriteResult.STORED), write(v2));
+        assertEquals(results(WriteResult.STALE), write(v1));
+        assertMatches(Filter.ALL, v2);
+    }
+
+    @Test
+    void versionsOfOneKeyInOneBatch() {
+        Event v1 = alice.sign(T, 10002);
+        Event v2 = alice.sign(T + 1, 10002);
+        assertEquals(results(WriteResult.STORED, WriteResult.STORED, WriteResult.STALE), write(v1, v2, v1));
+        assertMatches(filter().authors(alice.pubkey).build(), v2);
+
+        Event w1 = bob.sign(T, 10002);
+        Event w2 = bob.sign(T + 1, 10002);
+        assertEquals(results(WriteResult.STORED, WriteResult.STALE), write(w2, w1));
+        assertMatches(filter().authors(bob.pubkey).build(), w2);
+
+        Event[] tie = {carol.sign(T, 3, List.of(), "one"), carol.sign(T, 3, List.of(), "two")};
+        Arrays.sort(tie, ReferenceStore.NEWEST_FIRST);
+        assertEquals(results(WriteResult.STORED, WriteResult.STORED), write(tie[1], tie[0]));
+        assertMatches(filter().authors(carol.pubkey).build(), tie[0]);
+    }
+
+    // ---- queries -------------------------------------------------------------------------------------------------
+
+    /** Events with three at one timestamp, so every query's order also tests the id tie-break. */
+    private final class Corpus {
+        final Event a1 = alice.sign(T + 10, 1, List.of(List.of("t", "nostr"), List.of("p", bob.pubkey)));
+        final Event a2 = alice.sign(T + 20, 1, List.of(List.of("t", "java"), List.of("e", a1.id())));
+        final Event b1 = bob.sign(T + 15, 1, List.of(List.of("t", "nostr"), List.of("t", "java")));
+        final Event b2 = bob.sign(T + 20, 7, List.of(List.of("e", a1.id()), List.of("p", alice.pubkey)));
+        final Event b3 = bob.sign(T + 25, 1, List.of(List.of("t", "other", "nostr")));
+        final Event c1 = carol.sign(T + 5, 30023, List.of(List.of("d", "post"), List.of("T", "Topic")));
+        final Event c2 = carol.sign(T + 20, 1, List.of(List.of("t", "nostr"), List.of("L", "x")));
+        final Event a3 = alice.sign(T + 5, 7, List.of(List.of("e", b1.id(), "wss://relay"), List.of("t")));
+        final List<Event> all = List.of(a1, a2, b1, b2, b3, c1, c2, a3);
+
+        Corpus() {
+            assertEquals(Collections.nCopies(all.size(), WriteResult.STORED), write(store, all));
+        }
+    }
+
+    @Test
+    void everyFilterFieldSelectsExactlyItsMatches() {
+        Corpus c = new Corpus();
+        String unknownId = alice.sign(T, 1, List.of(), "never stored").id();
+        assertMatches(Filter.ALL, c.all.toArray(Event[]::new));
+        assertMatches(filter().ids(c.a1.id(), c.b2.id(), unknownId).build(), c.a1, c.b2);
+        assertMatches(filter().authors(alice.pubkey).build(), c.a1, c.a2, c.a3);
+        assertMatches(filter().authors(alice.pubkey, carol.pubkey).build(), c.a1, c.a2, c.a3, c.c1, c.c2);
+        assertMatches(filter().kinds(7).build(), c.b2, c.a3);
+        assertMatches(filter().kinds(1, 30023).build(), c.a1, c.a2, c.b1, c.b3, c.c1, c.c2);
+        assertMatches(filter().tag('e', c.a1.id()).build(), c.a2, c.b2);
+        assertMatches(filter().tag('e', c.b1.id()).build(), c.a3);
+        assertMatches(filter().tag('p', bob.pubkey).build(), c.a1);
+        assertMatches(filter().tag('p', alice.pubkey, bob.pubkey).build(), c.a1, c.b2);
+        assertMatches(filter().tag('t', "nostr").build(), c.a1, c.b1, c.c2);
+        assertMatches(filter().tag('t', "java").build(), c.a2, c.b1);
+        assertMatches(filter().tag('t', "nostr", "java").build(), c.a1, c.a2, c.b1, c.c2);
+        assertMatches(filter().tag('T', "Topic").build(), c.c1);
+        assertMatches(filter().tag('T', "topic").build());
+        assertMatches(filter().tag('t', "Topic").build());
+        assertMatches(filter().tag('d', "post").build(), c.c1);
+        assertMatches(filter().tag('L', "x").build(), c.c2);
+        assertMatches(filter().since(T + 20).build(), c.a2, c.b2, c.b3, c.c2);
+        assertMatches(filter().until(T + 10).build(), c.a1, c.c1, c.a3);
+        assertMatches(filter().since(T + 10).until(T + 20).build(), c.a1, c.a2, c.b1, c.b2, c.c2);
+        assertMatches(filter().since(T + 21).until(T + 20).build());
+        assertMatches(filter().since(-5).build(), c.all.toArray(Event[]::new));
+        assertMatches(filter().until(-1).build());
+    }
+
+    @Test
+    void combinedFieldsMustAllMatch() {
+        Corpus c = new Corpus();
+        assertMatches(filter().authors(alice.pubkey).kinds(1).build(), c.a1, c.a2);
+        assertMatches(filter().authors(bob.pubkey).tag('t', "java").build(), c.b1);
+        assertMatches(filter().kinds(1).tag('t', "nostr").since(T + 11).build(), c.b1, c.c2);
+        assertMatches(filter().authors(alice.pubkey, bob.pubkey).kinds(1, 7).tag('e', c.a1.id()).build(),
+                c.a2, c.b2);
+        assertMatches(filter().ids(c.a1.id(), c.a2.id()).tag('t', "java").build(), c.a2);
+        assertMatches(filter().tag('t', "nostr").tag('p', bob.pubkey).build(), c.a1);
+        assertMatches(filter().ids(c.a1.id()).until(T + 9).build());
+        assertMatches(filter().authors(carol.pubkey).kinds(1, 30023).until(T + 19).build(), c.c1);
+    }
+
+    @Test
+    void emptyValueSetsMatchNothing() {
+        new Corpus();
+        List<Filter> filters = List.of(filter().ids().build(), filter().authors().build(), filter().kinds().build(),
+                filter().tag('t').build(), filter().authors(alice.pubkey).tag('t').build(),
+                filter().kinds(1).authors().build());
+        for (Filter f : filters) {
+            QueryPage page = await(store.query(f, null, 100, 100));
+            assertEquals(List.of(), page.events(), f.toJson());
+            assertNull(page.next(), f.toJson());
+        }
+    }
+
+    @Test
+    void maxEventsLimitsAPageToTheNewest() {
+        Corpus c = new Corpus();
+        List<Event> newest = c.all.stream().sorted(ReferenceStore.NEWEST_FIRST).limit(3).toList();
+        QueryPage page = await(store.query(Filter.ALL, null, 3, UNBOUNDED));
+        assertEvents(newest, page.events(), "first page");
+        assertNotNull(page.next());
+    }
+
+    @Test
+    void pagesTogetherEqualOneUnboundedQuery() {
+        Corpus c = new Corpus();
+        Random random = new Random(7);
+        List<Event> more = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            Author author = List.of(alice, bob, carol).get(i % 3);
+            more.add(author.sign(T + random.nextInt(6), i % 2 == 0 ? 1 : 7,
+                    List.of(List.of("t", i % 4 == 0 ? "java" : "nostr")), "more " + i));
+        }
+        write(store, more);
+        List<Filter> filters = List.of(Filter.ALL, filter().tag('t', "nostr", "java").build(),
+                filter().authors(alice.pubkey, bob.pubkey).kinds(1, 7).build(), filter().kinds(7).build(),
+                filter().ids(c.a1.id(), c.b1.id(), c.c1.id(), more.get(3).id()).build(),
+                filter().since(T + 2).until(T + 15).build(), filter().authors(carol.pubkey).tag('t', "java").build());
+        int[][] pageSizes = {{1, UNBOUNDED}, {2, UNBOUNDED}, {7, UNBOUNDED}, {UNBOUNDED, 1}, {UNBOUNDED, 2},
+                {UNBOUNDED, 5}, {2, 3}, {1, 1}};
+        ReferenceStore reference = new ReferenceStore();
+        c.all.forEach(reference::write);
+        more.forEach(reference::write);
+        for (Filter f : filters) {
+            List<StoredEvent> whole = queryAll(store, f);
+            assertEvents(reference.query(f), whole, f.toJson());
+            for (int[] size : pageSizes) {
+                assertEquals(whole, query(store, f, size[0], size[1]),
+                        f.toJson() + " in pages of " + size[0] + " events, " + size[1] + " scanned");
+            }
+        }
+    }
+
+    @Test
+    void cursorResumesStrictlyAfterItsPosition() {
+        Corpus c = new Corpus();
+        List<Event> sorted = c.all.stream().sorted(ReferenceStore.NEWEST_FIRST).toList();
+        for (int i = 0; i < sorted.size(); i++) {
+            Event at = sorted.get(i);
+            QueryPage page = await(store.query(Filter.ALL, new QueryCursor(at.createdAt(), at.id()), 100, 100));
+            assertEvents(sorted.subList(i + 1, sorted.size()), page.events(), "after " + at);
+        }
+    }
+
+    // ---- durability ----------------------------------------------------------------------------------------------
+
+    @Test
+    void eventsSurviveCloseAndReopen() throws Exception {
+        Corpus c = new Corpus();
+        Event v1 = alice.sign(T, 0, List.of(), "v1");
+        Event v2 = alice.sign(T + 1, 0, List.of(), "v2");
+        write(v1, v2);
+        List<StoredEvent> before = queryAll(store, Filter.ALL);
+        store.close();
+
+        EventStore again = track(reopen());
+        assertEquals(before, queryAll(again, Filter.ALL));
+        assertEquals(before.stream().filter(e -> e.id().equals(c.b2.id())).toList(),
+                queryAll(again, filter().kinds(7).tag('p', alice.pubkey).build()));
+        assertEquals(results(WriteResult.DUPLICATE, WriteResult.STALE, WriteResult.DUPLICATE),
+                write(again, List.of(c.a1, v1, v2)));
+    }
+
+    // ---- concurrency ---------------------------------------------------------------------------------------------
+
+    @Test
+    void concurrentWritersLeaveOneVersionPerKey() throws Exception {
+        Random random = new Random(11);
+        List<Author> authors = List.of(alice, bob, carol);
+        List<Event> regular = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            regular.add(authors.get(i % 3).sign(T + random.nextInt(20), 1, List.of(List.of("t", "c")), "r" + i));
+        }
+        List<Event> versions = new ArrayList<>();
+        for (Author author : authors) {
+            for (int v = 0; v < 6; v++) {
+                versions.add(author.sign(T + random.nextInt(3), 0, List.of(), "profile " + v));
+                versions.add(author.sign(T + random.nextInt(3), 10002, List.of(), "relays " + v));
+                versions.add(author.sign(T + random.nextInt(3), 30000, List.of(List.of("d", v % 2 == 0 ? "a" : "b")),
+                        "set " + v));
+            }
+        }
+        List<Event> pool = new ArrayList<>(regular);
+        pool.addAll(versions);
+
+        int threads = 4;
+        ExecutorService executor = Executors.newFixedThreadPool(threads);
+        List<Future<Map<Event, List<WriteResult>>>> outcomes = new ArrayList<>();
+        try {
+            for (int t = 0; t < threads; t++) {
+                List<Event> mine = new ArrayList<>(pool);
+                Collections.shuffle(mine, new Random(t));
+                outcomes.add(executor.submit(() -> writeInChunks(mine, new Random(mine.size()))));
+            }
+            Map<Event, List<WriteResult>> all = new HashMap<>();
+            for (Future<Map<Event, List<WriteResult>>> outcome : outcomes) {
+                outcome.get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                        .forEach((e, r) -> all.computeIfAbsent(e, k -> new ArrayList<>()).addAll(r));
+            }
+
+            ReferenceStore reference = new ReferenceStore();
+            pool.forEach(reference::write);
+            List<Event> expected = reference.query(Filter.ALL);
+            assertEvents(expected, queryAll(store, Filter.ALL), "the final state");
+            for (Event e : expected) {
+                List<WriteResult> r = all.get(e);
+                assertEquals(1, Collections.frequency(r, WriteResult.STORED), "stored once: " + e + " " + r);
+                assertEquals(threads - 1, Collections.frequency(r, WriteResult.DUPLICATE), e + " " + r);
+            }
+            assertEquals(regular.size() + 3 * 4, expected.size(), "each author keeps kind 0, 10002, 30000:a, 30000:b");
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    private Map<Event, List<WriteResult>> writeInChunks(List<Event> events, Random random) {
+        Map<Event, List<WriteResult>> out = new HashMap<>();
+        for (int i = 0; i < events.size(); ) {
+            List<Event> chunk = events.subList(i, Math.min(events.size(), i + 1 + random.nextInt(8)));
+            List<WriteResult> results = write(store, chunk);
+            for (int j = 0; j < chunk.size(); j++) {
+                out.computeIfAbsent(chunk.get(j), k -> new ArrayList<>()).add(results.get(j));
+            }
+            i += chunk.size();
+        }
+        return out;
+    }
+
+    // ---- differential --------------------------------------------------------------------------------------------
+
+    /**
+     * Thousands of random events and hundreds of random filters: the store must agree with {@link ReferenceStore}
+     * on every write result and on every query, read in random page sizes.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3})
+    void agreesWithTheReferenceModel(long seed) {
+        Random random = new Random(seed);
+        RandomWorkload workload = new RandomWorkload(random, 4);
+        ReferenceStore reference = new ReferenceStore();
+        int[] pageSizes = {1, 3, 10, 1000, UNBOUNDED};
+        int[] scanSizes = {1, 7, 50, UNBOUNDED};
+        Set<WriteResult> outcomes = new HashSet<>();
+        for (int round = 0; round < 4; round++) {
+            for (int written = 0; written < 500; ) {
+                List<Event> batch = new ArrayList<>();
+                for (int n = 1 + random.nextInt(25); n > 0; n--) {
+                    batch.add(workload.nextEvent());
+                }
+                List<WriteResult> expected = batch.stream().map(reference::write).toList();
+                assertEquals(expected, write(store, batch), "seed " + seed + ": results of " + batch);
+                outcomes.addAll(expected);
+                written += batch.size();
+            }
+            for (int q = 0; q < 60; q++) {
+                Filter f = workload.nextFilter();
+                int maxEvents = pageSizes[random.nextInt(pageSizes.length)];
+                int maxScanned = scanSizes[random.nextInt(scanSizes.length)];
+                assertEvents(reference.query(f), query(store, f, maxEvents, maxScanned),
+                        "seed " + seed + ", round " + round + ", filter " + f.toJson() + " in pages of " + maxEvents
+                                + " events, " + maxScanned + " scanned");
+            }
+        }
+        assertEquals(Set.of(WriteResult.STORED, WriteResult.DUPLICATE, WriteResult.STALE, WriteResult.EPHEMERAL),
+                outcomes, "seed " + seed + ": the workload produces every outcome");
+    }
+}

@@ -1,0 +1,143 @@
+package dev.strata.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.strata.model.Event;
+import dev.strata.model.Filter;
+
+/** The contract on LMDB, plus what only this engine has: map growth, the write queue bound, the files. */
+class LmdbEventStoreTest extends EventStoreContract {
+    /** Tiny, so that the contract's own tests grow the map too. */
+    private static final long TINY_MAP = 1 << 20;
+
+    @TempDir
+    Path tmp;
+
+    private static LmdbConfig config(Path dir, long initialMapSize, int writeQueueCapacity) {
+        return new LmdbConfig(dir, initialMapSize, LmdbConfig.DEFAULT_MAX_BATCH, 2,
+                writeQueueCapacity);
+    }
+
+    @Override
+    protected EventStore newStore() throws IOException {
+        return LmdbEventStore.open(
+                config(tmp.resolve("contract"), TINY_MAP, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY));
+    }
+
+    @Override
+    protected EventStore reopen() throws IOException {
+        return newStore();
+    }
+
+    /** A store of the LMDB-specific tests, in its own directory: LMDB must not open one environment twice. */
+    private LmdbEventStore open(long initialMapSize, int writeQueueCapacity) throws IOException {
+        return track(LmdbEventStore.open(config(tmp.resolve("own"), initialMapSize, writeQueueCapacity)));
+    }
+
+    private static List<Event> events(int count, int contentBytes) {
+        Random random = new Random(count);
+        Author author = Author.random(random);
+        String padding = "p".repeat(contentBytes);
+        List<Event> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(author.sign(RandomWorkload.BASE_TIME + i % 1000, 1,
+                    List.of(List.of("t", "topic" + i % 7), List.of("e", Author.random(random).pubkey)), i + padding));
+        }
+        return out;
+    }
+
+    private static Throwable failure(CompletionStage<?> stage) {
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> stage.toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        return e.getCause();
+    }
+
+    @Test
+    void mapGrowsPastATinyInitialSizeWhileQueriesRun() throws IOException {
+        LmdbEventStore store = open(64 << 10, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY);
+        List<Event> events = events(400, 8 << 10);
+        for (int i = 0; i < events.size(); i += 40) {
+            CompletionStage<List<WriteResult>> written = store.write(events.subList(i, i + 40));
+            CompletionStage<QueryPage> read = store.query(Filter.ALL, null, 50, 1000);
+            assertEquals(Collections.nCopies(40, WriteResult.STORED), await(written));
+            await(read);
+        }
+        assertTrue(store.diskSizeBytes() > 3 << 20, "the files hold the 3+ MiB written");
+        List<Event> expected = new ArrayList<>(events);
+        expected.sort(ReferenceStore.NEWEST_FIRST);
+        assertEquals(expected.stream().map(Event::toJson).toList(),
+                queryAll(store, Filter.ALL).stream().map(StoredEvent::json).toList());
+    }
+
+    @Test
+    void aWriteLargerThanTheQueueIsRateLimited() throws IOException {
+        LmdbEventStore store = open(TINY_MAP, 4);
+        List<Event> events = events(5, 0);
+        Throwable refused = failure(store.write(events));
+        assertTrue(refused.getMessage().startsWith("rate-limited:"), refused.getMessage());
+        assertEquals(Collections.nCopies(4, WriteResult.STORED), await(store.write(events.subList(0, 4))));
+        assertEquals(List.of(WriteResult.DUPLICATE, WriteResult.DUPLICATE, WriteResult.DUPLICATE, WriteResult.STORED),
+                await(store.write(events.subList(1, 5))));
+    }
+
+    @Test
+    void aLargeWriteIsFoundAfterReopening() throws Exception {
+        LmdbEventStore store = open(TINY_MAP, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY);
+        List<Event> events = events(5000, 0);
+        assertEquals(Collections.nCopies(events.size(), WriteResult.STORED), await(store.write(events)));
+        store.close();
+
+        LmdbEventStore again = open(64 << 10, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY);
+        List<Event> expected = new ArrayList<>(events);
+        expected.sort(ReferenceStore.NEWEST_FIRST);
+        assertEquals(expected.stream().map(Event::id).toList(),
+                queryAll(again, Filter.ALL).stream().map(StoredEvent::id).toList());
+        List<Event> more = events(2000, 100);
+        assertEquals(Collections.nCopies(more.size(), WriteResult.STORED), await(again.write(more)));
+        assertEquals(Collections.nCopies(3, WriteResult.DUPLICATE), await(again.write(events.subList(0, 3))));
+    }
+
+    @Test
+    void writesAcceptedBeforeCloseAreCommitted() throws IOException {
+        LmdbEventStore store = open(TINY_MAP, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY);
+        List<Event> events = events(300, 0);
+        CompletionStage<List<WriteResult>> written = store.write(events);
+        store.close();
+        assertEquals(Collections.nCopies(events.size(), WriteResult.STORED), await(written));
+        assertEquals(events.size(), queryAll(open(TINY_MAP, 1), Filter.ALL).size());
+    }
+
+    @Test
+    void aClosedStoreRefusesWorkAndClosesOnce() throws IOException {
+        LmdbEventStore store = open(TINY_MAP, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY);
+        store.close();
+        store.close();
+        assertInstanceOf(IllegalStateException.class, failure(store.write(events(1, 0))));
+        assertInstanceOf(IllegalStateException.class, failure(store.query(Filter.ALL, null, 10, 10)));
+    }
+
+    @Test
+    void aPageMustAllowAtLeastOneEventAndOneScan() throws IOException {
+        LmdbEventStore store = open(TINY_MAP, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY);
+        assertInstanceOf(IllegalArgumentException.class, failure(store.query(Filter.ALL, null, 0, 10)));
+        assertInstanceOf(IllegalArgumentException.class, failure(store.query(Filter.ALL, null, 10, 0)));
+        assertInstanceOf(IllegalArgumentException.class,
+                failure(store.query(Filter.ALL, new QueryCursor(1, "not hex"), 10, 10)));
+    }
+}
