@@ -1,0 +1,172 @@
+package dev.strata.ingest;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.strata.bus.AcceptedEvent;
+import dev.strata.bus.Addresses;
+import dev.strata.bus.Codecs;
+import dev.strata.bus.IngestReply;
+import dev.strata.bus.IngestRequest;
+import dev.strata.model.Bip340;
+import dev.strata.model.Event;
+import dev.strata.model.KindClass;
+import dev.strata.store.EventStore;
+import dev.strata.store.WriteResult;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+
+/**
+ * Validates, persists and announces events. Requests that arrive together are handled as a batch: their
+ * signatures are checked in parallel on worker threads and the valid ones go to the store in one write, which the
+ * store commits in one transaction. OK true is sent only after that commit.
+ */
+public final class IngestVerticle extends AbstractVerticle {
+    static final IngestReply STORED = new IngestReply(true, "");
+    static final IngestReply DUPLICATE = new IngestReply(true, "duplicate: already have this event");
+    static final IngestReply STALE = new IngestReply(false, "duplicate: a newer version of this event is stored");
+
+    private final EventStore store;
+    private final Bip340 signatures = Bip340.best();
+    private EventPolicy policy;
+    private int maxPending;
+    private int verifyChunk;
+    private int pending;
+    private List<Message<IngestRequest>> batch = new ArrayList<>();
+    private MessageConsumer<IngestRequest> consumer;
+
+    public IngestVerticle(EventStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public void start(Promise<Void> started) {
+        Codecs.register(vertx);
+        policy = EventPolicy.from(config());
+        maxPending = config().getInteger("ingest.max_pending");
+        verifyChunk = config().getInteger("ingest.verify_batch");
+        consumer = vertx.eventBus().consumer(Addresses.INGEST, this::onRequest);
+        consumer.completion().onComplete(started);
+    }
+
+    /** Stop taking events; the ones in flight finish (the store drains its queue on close). */
+    @Override
+    public void stop(Promise<Void> stopped) {
+        consumer.unregister().onComplete(v -> stopped.complete());
+    }
+
+    private void onRequest(Message<IngestRequest> message) {
+        Event event = message.body().event();
+        if (pending >= maxPending) {
+            message.reply(new IngestReply(false, "rate-limited: the relay is busy, slow down"));
+            return;
+        }
+        String refusal = policy.refusal(event, System.currentTimeMillis() / 1000);
+        if (refusal != null) {
+            message.reply(new IngestReply(false, refusal));
+            return;
+        }
+        pending++;
+        batch.add(message);
+        if (batch.size() == 1) {
+            // Everything that arrives before this loop turn ends joins the same batch.
+            context.runOnContext(v -> flush());
+        }
+    }
+
+    private void flush() {
+        List<Message<IngestRequest>> requests = batch;
+        batch = new ArrayList<>();
+        // Split so every core verifies; each chunk is one worker task.
+        List<Future<boolean[]>> checks = new ArrayList<>();
+        for (int from = 0; from < requests.size(); from += verifyChunk) {
+            List<Message<IngestRequest>> chunk = requests.subList(from, Math.min(requests.size(), from + verifyChunk));
+            checks.add(vertx.executeBlocking(() -> verify(chunk), false));
+        }
+        Future.all(checks).onComplete(ar -> {
+            if (ar.failed()) {
+                replyAll(requests, new IngestReply(false, "error: could not verify the event"));
+                return;
+            }
+            List<Message<IngestRequest>> toStore = new ArrayList<>(requests.size());
+            int i = 0;
+            for (Future<boolean[]> check : checks) {
+                for (boolean ok : check.result()) {
+                    Message<IngestRequest> m = requests.get(i++);
+                    if (!ok) {
+                        done(m, new IngestReply(false, "invalid: bad id or signature"));
+                    } else if (m.body().event().kindClass() == KindClass.EPHEMERAL) {
+                        // NIP-01: forwarded to live subscriptions, never stored.
+                        announce(m.body().event());
+                        done(m, STORED);
+                    } else {
+                        toStore.add(m);
+                    }
+                }
+            }
+            if (!toStore.isEmpty()) {
+                write(toStore);
+            }
+        });
+    }
+
+    private boolean[] verify(List<Message<IngestRequest>> chunk) {
+        boolean[] ok = new boolean[chunk.size()];
+        for (int i = 0; i < ok.length; i++) {
+            Event e = chunk.get(i).body().event();
+            ok[i] = e.hasValidId() && e.hasValidSignature(signatures);
+        }
+        return ok;
+    }
+
+    private void write(List<Message<IngestRequest>> requests) {
+        List<Event> events = new ArrayList<>(requests.size());
+        for (Message<IngestRequest> m : requests) {
+            events.add(m.body().event());
+        }
+        Future.fromCompletionStage(store.write(events), context).onComplete(ar -> {
+            if (ar.failed()) {
+                replyAll(requests, new IngestReply(false, storeFailure(ar.cause())));
+                return;
+            }
+            List<WriteResult> results = ar.result();
+            for (int i = 0; i < requests.size(); i++) {
+                Message<IngestRequest> m = requests.get(i);
+                switch (results.get(i).status()) {
+                    case STORED -> {
+                        announce(m.body().event());
+                        done(m, STORED);
+                    }
+                    case DUPLICATE -> done(m, DUPLICATE);
+                    case STALE -> done(m, STALE);
+                    case EPHEMERAL -> done(m, STORED);
+                }
+            }
+        });
+    }
+
+    /** The store's own refusals (e.g. "rate-limited: ...") reach the client as they are; anything else is error:. */
+    private static String storeFailure(Throwable cause) {
+        Throwable root = cause.getCause() != null && cause.getMessage() == null ? cause.getCause() : cause;
+        String m = root.getMessage();
+        return m != null && m.matches("^[a-z-]+: .*") ? m : "error: the event could not be stored, try again";
+    }
+
+    private void announce(Event event) {
+        vertx.eventBus().publish(Addresses.FANOUT_EVENTS, new AcceptedEvent(event, event.toJson()));
+    }
+
+    private void replyAll(List<Message<IngestRequest>> requests, IngestReply reply) {
+        for (Message<IngestRequest> m : requests) {
+            done(m, reply);
+        }
+    }
+
+    private void done(Message<IngestRequest> m, IngestReply reply) {
+        pending--;
+        m.reply(reply);
+    }
+}

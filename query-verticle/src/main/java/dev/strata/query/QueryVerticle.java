@@ -1,0 +1,171 @@
+package dev.strata.query;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import dev.strata.bus.Addresses;
+import dev.strata.bus.Codecs;
+import dev.strata.bus.QueryChunk;
+import dev.strata.bus.QueryRequest;
+import dev.strata.bus.StoreStatus;
+import dev.strata.model.Filter;
+import dev.strata.store.EventStore;
+import dev.strata.store.QueryCursor;
+import dev.strata.store.QueryPage;
+import dev.strata.store.StoredEvent;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+
+/**
+ * Answers the stored part of a REQ. A query is served page by page: each page is one bounded store read, and the
+ * next page is read only after the gateway has taken the previous chunk, so a deep query never holds more than a
+ * page in memory and interleaves fairly with every other query.
+ */
+public final class QueryVerticle extends AbstractVerticle {
+    static final String TOO_BROAD = "blocked: query scanned too many events; narrow it with authors, kinds, "
+            + "tags or a time window";
+
+    private final EventStore store;
+    private final String engine;
+    private int pageSize;
+    private long scanBudget;
+    private int pageScan;
+    private int defaultLimit;
+    private int maxLimit;
+    private int maxActive;
+    private DeliveryOptions chunkOptions;
+    private int active;
+    private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+
+    public QueryVerticle(EventStore store, String engine) {
+        this.store = store;
+        this.engine = engine;
+    }
+
+    @Override
+    public void start(Promise<Void> started) {
+        Codecs.register(vertx);
+        pageSize = config().getInteger("query.page_size");
+        scanBudget = config().getLong("query.scan_budget");
+        pageScan = Math.max(pageSize, (int) Math.min(Integer.MAX_VALUE, scanBudget / 16));
+        defaultLimit = config().getInteger("limits.default_limit");
+        maxLimit = config().getInteger("limits.max_limit");
+        maxActive = config().getInteger("query.max_active");
+        chunkOptions = new DeliveryOptions().setSendTimeout(config().getLong("bus.request_timeout_ms"));
+        consumers.add(vertx.eventBus().<QueryRequest>consumer(Addresses.QUERY, m -> run(m.body())));
+        consumers.add(vertx.eventBus().consumer(Addresses.STORE_STATUS,
+                m -> m.reply(new StoreStatus(engine, store.diskSizeBytes()))));
+        Future.all(consumers.stream().map(MessageConsumer::completion).toList())
+                .<Void>mapEmpty().onComplete(started);
+    }
+
+    private void run(QueryRequest request) {
+        String gateway = Addresses.gateway(request.gatewayId());
+        if (active >= maxActive) {
+            vertx.eventBus().send(gateway, new QueryChunk(request.serial(), List.of(), List.of(), true,
+                    "rate-limited: too many queries in progress, try again"));
+            return;
+        }
+        active++;
+        new Run(request, gateway).nextFilter();
+    }
+
+    /** One REQ's stored part: its filters in turn, each newest first up to its limit. */
+    private final class Run {
+        private final QueryRequest request;
+        private final String gateway;
+        /** NIP-01: an event matching several filters of one REQ is sent once. */
+        private final Set<String> sent = new HashSet<>();
+        private int filterIndex = -1;
+        private Filter filter;
+        private int remaining;
+        private long budget = scanBudget;
+
+        Run(QueryRequest request, String gateway) {
+            this.request = request;
+            this.gateway = gateway;
+        }
+
+        void nextFilter() {
+            filterIndex++;
+            if (filterIndex == request.filters().size()) {
+                finish(null);
+                return;
+            }
+            filter = request.filters().get(filterIndex);
+            remaining = filter.effectiveLimit(defaultLimit, maxLimit);
+            page(null);
+        }
+
+        void page(QueryCursor after) {
+            if (remaining == 0) {
+                nextFilter();
+                return;
+            }
+            if (budget <= 0) {
+                finish(TOO_BROAD);
+                return;
+            }
+            int maxScanned = (int) Math.min(pageScan, budget);
+            Future.fromCompletionStage(store.query(filter, after, Math.min(pageSize, remaining), maxScanned), context)
+                    .onSuccess(this::deliver)
+                    .onFailure(e -> finish("error: the query failed, try again"));
+        }
+
+        void deliver(QueryPage page) {
+            budget -= page.scanned();
+            List<String> ids = new ArrayList<>(page.events().size());
+            List<String> jsons = new ArrayList<>(page.events().size());
+            for (StoredEvent e : page.events()) {
+                remaining--;
+                if (sent.add(e.id())) {
+                    ids.add(e.id());
+                    jsons.add(e.json());
+                }
+            }
+            QueryCursor next = remaining == 0 ? null : page.next();
+            if (next == null && filterIndex == request.filters().size() - 1) {
+                // The common small query: its only page travels with the EOSE, one message in all.
+                active--;
+                vertx.eventBus().send(gateway, new QueryChunk(request.serial(), ids, jsons, true, null));
+                return;
+            }
+            if (ids.isEmpty()) {
+                continueAfter(next);
+                return;
+            }
+            vertx.eventBus().<Boolean>request(gateway, new QueryChunk(request.serial(), ids, jsons, false, null),
+                    chunkOptions).onComplete(ar -> {
+                        if (ar.succeeded() && Boolean.TRUE.equals(ar.result().body())) {
+                            continueAfter(next);
+                        } else {
+                            active--; // the subscription is gone, or its gateway: stop reading
+                        }
+                    });
+        }
+
+        private void continueAfter(QueryCursor next) {
+            if (next == null) {
+                nextFilter();
+            } else {
+                page(next);
+            }
+        }
+
+        void finish(String closedReason) {
+            active--;
+            vertx.eventBus().send(gateway, new QueryChunk(request.serial(), List.of(), List.of(), true,
+                    closedReason));
+        }
+    }
+
+    @Override
+    public void stop() {
+        consumers.forEach(MessageConsumer::unregister);
+    }
+}
