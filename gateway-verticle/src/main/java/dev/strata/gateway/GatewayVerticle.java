@@ -1,0 +1,200 @@
+package dev.strata.gateway;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import dev.strata.bus.Addresses;
+import dev.strata.bus.Codecs;
+import dev.strata.bus.Delivery;
+import dev.strata.bus.QueryChunk;
+import dev.strata.bus.StoreStatus;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The edge of the relay: HTTP (NIP-11, health) and WebSocket connections. Each instance runs on one event loop and
+ * owns its connections outright, so their state needs no locks; instances share the listening port.
+ */
+public final class GatewayVerticle extends AbstractVerticle {
+    private static final System.Logger LOG = System.getLogger(GatewayVerticle.class.getName());
+
+    private final String gatewayId = UUID.randomUUID().toString().substring(0, 8);
+    private final Map<Long, Connection> connections = new HashMap<>();
+    /** Every live subscription of this gateway by serial: how deliveries and query chunks find theirs. */
+    private final Map<Long, Subscription> subscriptions = new HashMap<>();
+    private GatewaySettings settings;
+    private HttpServer server;
+    private MessageConsumer<Object> inbox;
+    private long nextConnectionId;
+    private long nextSerial;
+    private long sweepTimer;
+
+    @Override
+    public void start(Promise<Void> started) {
+        Codecs.register(vertx);
+        settings = GatewaySettings.from(config());
+        inbox = vertx.eventBus().localConsumer(Addresses.gateway(gatewayId), this::onBusMessage);
+        HttpServerOptions options = new HttpServerOptions()
+                .setHost(settings.host())
+                .setPort(settings.port())
+                // Frames past our limit still arrive so the client gets a readable refusal; twice the limit is
+                // the hard stop where Vert.x closes the connection (1009) instead of buffering more.
+                .setMaxWebSocketFrameSize(2 * settings.maxMessageLength())
+                .setMaxWebSocketMessageSize(2 * settings.maxMessageLength())
+                .setPerMessageWebSocketCompressionSupported(settings.compression())
+                .setPerFrameWebSocketCompressionSupported(false)
+                .setRegisterWebSocketWriteHandlers(false);
+        server = vertx.createHttpServer(options)
+                .requestHandler(this::onHttpRequest);
+        long sweepMillis = TimeUnit.SECONDS.toMillis(Math.max(1, settings.pingIntervalSeconds()));
+        sweepTimer = vertx.setPeriodic(sweepMillis, t -> sweep());
+        inbox.completion()
+                .compose(v -> server.listen())
+                .onSuccess(s -> started.complete())
+                .onFailure(started::fail);
+    }
+
+    /** Stop taking connections and close each open one with a reason (SIGTERM drain). */
+    @Override
+    public void stop(Promise<Void> stopped) {
+        vertx.cancelTimer(sweepTimer);
+        for (Connection c : connections.values().toArray(new Connection[0])) {
+            c.close((short) 1001, "relay shutting down");
+        }
+        server.shutdown(5, TimeUnit.SECONDS)
+                .compose(v -> inbox.unregister())
+                .onComplete(v -> stopped.complete());
+    }
+
+    private void onHttpRequest(HttpServerRequest req) {
+        if (req.canUpgradeToWebSocket()) {
+            if (!"/".equals(req.path())) {
+                req.response().setStatusCode(404).end("WebSocket connections are served on / only\n");
+                return;
+            }
+            if (connections.size() >= settings.maxConnections()) {
+                req.response().setStatusCode(503).end("too many connections\n");
+                return;
+            }
+            req.toWebSocket().onSuccess(this::onWebSocket);
+            return;
+        }
+        String path = req.path();
+        if ("/health".equals(path)) {
+            health(req);
+        } else if ("/".equals(path)) {
+            RelayInfo.serve(req, settings.relayInfo());
+        } else {
+            req.response().setStatusCode(404).end("not found\n");
+        }
+    }
+
+    private void onWebSocket(ServerWebSocket ws) {
+        long id = ++nextConnectionId;
+        Connection connection = new Connection(this, id, ws);
+        connections.put(id, connection);
+        ws.closeHandler(v -> connectionClosed(connection));
+        ws.exceptionHandler(e -> LOG.log(System.Logger.Level.DEBUG, "connection " + id + ": " + e));
+    }
+
+    private void connectionClosed(Connection connection) {
+        if (connections.remove(connection.id) == null) {
+            return;
+        }
+        connection.released();
+    }
+
+    /** Pings every connection, closing those that did not answer the last ping, or idle too long. */
+    private void sweep() {
+        long now = System.nanoTime();
+        long idleNanos = TimeUnit.SECONDS.toNanos(settings.idleTimeoutSeconds());
+        for (Connection c : connections.values().toArray(new Connection[0])) {
+            c.sweep(now, idleNanos);
+        }
+    }
+
+    private void onBusMessage(Message<Object> message) {
+        Object body = message.body();
+        if (body instanceof Delivery delivery) {
+            for (long serial : delivery.serials()) {
+                Subscription sub = subscriptions.get(serial);
+                if (sub != null) {
+                    sub.connection.deliverLive(sub, delivery.eventId(), delivery.eventJson());
+                }
+            }
+        } else if (body instanceof QueryChunk chunk) {
+            Subscription sub = subscriptions.get(chunk.serial());
+            if (sub == null) {
+                message.reply(false);
+            } else {
+                sub.connection.deliverStored(sub, chunk, message);
+            }
+        }
+    }
+
+    private void health(HttpServerRequest req) {
+        vertx.eventBus().<StoreStatus>request(Addresses.STORE_STATUS, "status",
+                        new DeliveryOptions().setSendTimeout(2000))
+                .onSuccess(reply -> req.response()
+                        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                        .end(new JsonObject()
+                                .put("status", "ok")
+                                .put("connections", connections.size())
+                                .put("store", new JsonObject()
+                                        .put("engine", reply.body().engine())
+                                        .put("disk_size_bytes", reply.body().diskSizeBytes()))
+                                .encode()))
+                .onFailure(e -> req.response().setStatusCode(503)
+                        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                        .end(new JsonObject().put("status", "unavailable")
+                                .put("reason", "store did not answer: " + e.getMessage()).encode()));
+    }
+
+    // --- used by Connection -------------------------------------------------------------------------------------
+
+    String gatewayId() {
+        return gatewayId;
+    }
+
+    GatewaySettings settings() {
+        return settings;
+    }
+
+    long newSerial() {
+        return ++nextSerial;
+    }
+
+    void register(Subscription sub) {
+        subscriptions.put(sub.serial, sub);
+    }
+
+    void unregister(Subscription sub) {
+        subscriptions.remove(sub.serial);
+    }
+
+    <T> Future<Message<T>> request(String address, Object body) {
+        return vertx.eventBus().request(address, body,
+                new DeliveryOptions().setSendTimeout(settings.requestTimeoutMillis()));
+    }
+
+    void send(String address, Object body) {
+        vertx.eventBus().send(address, body);
+    }
+
+    static boolean isGet(HttpServerRequest req) {
+        return req.method() == HttpMethod.GET || req.method() == HttpMethod.HEAD;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.strata.gateway;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import dev.strata.model.Filter;
+
+/** One REQ on one connection, from registration through EOSE to its end. */
+final class Subscription {
+    final Connection connection;
+    final String id;
+    final long serial;
+    final List<Filter> filters;
+    /**
+     * Ids sent before EOSE, so an event that arrives both live and from the stored query goes out once (NIP-01: each
+     * event once per subscription). Bounded by the query's limit plus the live events of that short window; dropped
+     * at EOSE, after which only live events flow.
+     */
+    private Set<String> sentBeforeEose = new HashSet<>();
+
+    Subscription(Connection connection, String id, long serial, List<Filter> filters) {
+        this.connection = connection;
+        this.id = id;
+        this.serial = serial;
+        this.filters = filters;
+    }
+
+    /** True when this event has not gone out on this subscription yet. */
+    boolean firstSending(String eventId) {
+        return sentBeforeEose == null || sentBeforeEose.add(eventId);
+    }
+
+    void storedPartDone() {
+        sentBeforeEose = null;
+    }
+}

@@ -1,0 +1,169 @@
+package dev.strata.relay;
+
+import static dev.strata.relay.Setting.bool;
+import static dev.strata.relay.Setting.integer;
+import static dev.strata.relay.Setting.longValue;
+import static dev.strata.relay.Setting.string;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The relay's configuration: defaults, overridden by a JSON file, overridden by {@code STRATA_*} environment
+ * variables. Every key is validated at start; an unknown or bad one stops the relay with a message naming it.
+ * The result is one flat JSON object ({@code "limits.max_limit": 5000, ...}) handed to every verticle.
+ */
+final class Settings {
+    private static final int MAX_INT = Integer.MAX_VALUE;
+
+    static final List<Setting> ALL = List.of(
+            string("server.host", "0.0.0.0", "Address the WebSocket/HTTP server binds to."),
+            integer("server.port", 7777, 1, 65535, "Port of the WebSocket/HTTP server."),
+            integer("server.gateway_instances", 0, 0, 256,
+                    "Gateway verticle instances (event loops serving connections); 0 = one per CPU core."),
+            integer("server.max_connections", 10_000, 1, MAX_INT,
+                    "Open WebSocket connections at most; further upgrades get HTTP 503."),
+            string("relay.name", "Strata", "NIP-11 name."),
+            string("relay.description", "A Strata Nostr relay.", "NIP-11 description."),
+            string("relay.pubkey", "", "NIP-11 admin pubkey (64 hex), empty for none."),
+            string("relay.contact", "", "NIP-11 contact URI, empty for none."),
+            string("store.data_dir", "./data", "Directory of the embedded LMDB store (created if missing)."),
+            integer("store.initial_map_mb", 64, 1, 1 << 20,
+                    "Initial LMDB map size in MiB; the map grows by itself as data grows."),
+            integer("store.write_queue", 16_384, 1, MAX_INT,
+                    "Events waiting for the store's writer at most; past it, OK false \"rate-limited:\"."),
+            integer("store.max_batch", 1024, 1, 1_000_000, "Events committed in one LMDB transaction at most."),
+            integer("store.read_threads", 0, 0, 64, "Threads serving store reads; 0 = one per CPU core (at least 2)."),
+            integer("limits.max_message_length", 1 << 20, 1024, 64 << 20,
+                    "Bytes in one client message (NIP-11 max_message_length). Larger get OK false/CLOSED/NOTICE "
+                            + "\"invalid:\"; more than twice this closes the connection (1009)."),
+            integer("limits.max_subscriptions", 20, 1, 10_000, "Open subscriptions per connection."),
+            integer("limits.max_filters", 10, 1, 1000, "Filters in one REQ."),
+            integer("limits.max_filter_values", 1000, 1, 100_000,
+                    "Values in one filter field (ids, authors, kinds, #x)."),
+            integer("limits.max_limit", 5000, 1, 1_000_000, "Cap on a filter's limit (NIP-11 max_limit)."),
+            integer("limits.default_limit", 500, 1, 1_000_000,
+                    "Limit applied to a filter without one (NIP-11 default_limit)."),
+            integer("limits.max_subid_length", 64, 1, 256, "Characters in a subscription id."),
+            integer("limits.max_event_tags", 2000, 0, 1_000_000, "Tags in one event."),
+            integer("limits.max_content_length", 102_400, 0, MAX_INT, "Characters of event content."),
+            longValue("limits.created_at_past_seconds", 0, 0, Long.MAX_VALUE / 2,
+                    "Oldest accepted created_at, in seconds before now; 0 accepts any age."),
+            longValue("limits.created_at_future_seconds", 900, 0, Long.MAX_VALUE / 2,
+                    "Newest accepted created_at, in seconds after now."),
+            integer("limits.max_events_in_flight", 100, 1, 100_000,
+                    "EVENTs awaiting their OK on one connection; past it, OK false \"rate-limited:\"."),
+            integer("websocket.ping_interval_seconds", 30, 1, 3600,
+                    "A ping every this many seconds; a connection that missed the previous pong is closed."),
+            integer("websocket.idle_timeout_seconds", 300, 1, MAX_INT,
+                    "A connection without subscriptions that sends nothing for this long is closed."),
+            integer("websocket.max_write_queue_bytes", 1 << 20, 64 << 10, MAX_INT,
+                    "Bytes queued to one client at most; a client that lets more pile up is disconnected."),
+            bool("websocket.compression", true, "Offer permessage-deflate."),
+            integer("ingest.max_pending", 20_000, 1, MAX_INT,
+                    "Events being verified or stored at once, relay-wide; past it, OK false \"rate-limited:\"."),
+            integer("ingest.verify_batch", 64, 1, 10_000, "Signatures checked per worker task."),
+            integer("query.page_size", 500, 1, 100_000, "Events per store read and per chunk sent to a client."),
+            longValue("query.scan_budget", 200_000, 1, Long.MAX_VALUE,
+                    "Index entries one REQ may examine; past it, CLOSED \"blocked:\"."),
+            integer("query.max_active", 512, 1, MAX_INT,
+                    "Stored queries running at once; past it, CLOSED \"rate-limited:\"."),
+            integer("fanout.max_subscriptions", 1_000_000, 1, MAX_INT,
+                    "Live subscriptions relay-wide; past it, CLOSED \"rate-limited:\"."),
+            longValue("bus.request_timeout_ms", 30_000, 100, 3_600_000,
+                    "How long a tier waits for another's answer before failing the request with \"error:\"."));
+
+    private static final Map<String, Setting> BY_KEY = new LinkedHashMap<>();
+
+    static {
+        for (Setting s : ALL) {
+            BY_KEY.put(s.key(), s);
+        }
+    }
+
+    private Settings() {
+    }
+
+    /**
+     * Loads the configuration.
+     *
+     * @param file JSON file, nested ({@code {"limits": {"max_limit": 100}}}) or flat ({@code {"limits.max_limit":
+     *             100}}); null for none
+     * @param env  the process environment ({@code STRATA_CONFIG} and {@code STRATA_TEST_*} are not settings)
+     */
+    static JsonObject load(Path file, Map<String, String> env) throws ConfigException {
+        JsonObject config = new JsonObject();
+        for (Setting s : ALL) {
+            config.put(s.key(), s.defaultValue());
+        }
+        if (file != null) {
+            applyFile(config, file);
+        }
+        Map<String, Setting> byEnv = new LinkedHashMap<>();
+        for (Setting s : ALL) {
+            byEnv.put(s.environmentName(), s);
+        }
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            String name = e.getKey();
+            if (!name.startsWith("STRATA_") || name.equals("STRATA_CONFIG") || name.startsWith("STRATA_TEST_")) {
+                continue;
+            }
+            Setting s = byEnv.get(name);
+            if (s == null) {
+                throw new ConfigException("unknown setting in environment variable " + name);
+            }
+            config.put(s.key(), s.accept(e.getValue(), " (from " + name + ")"));
+        }
+        check(config);
+        return config;
+    }
+
+    private static void applyFile(JsonObject config, Path file) throws ConfigException {
+        JsonObject json;
+        try {
+            json = new JsonObject(Files.readString(file));
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+        } catch (DecodeException e) {
+            throw new ConfigException("config file " + file + " is not a JSON object: " + e.getMessage());
+        }
+        Map<String, Object> flat = new LinkedHashMap<>();
+        flatten("", json, flat);
+        for (Map.Entry<String, Object> e : flat.entrySet()) {
+            Setting s = BY_KEY.get(e.getKey());
+            if (s == null) {
+                throw new ConfigException("unknown setting \"" + e.getKey() + "\" in " + file);
+            }
+            config.put(s.key(), s.accept(e.getValue(), " in " + file));
+        }
+    }
+
+    private static void flatten(String prefix, JsonObject json, Map<String, Object> out) {
+        for (String name : json.fieldNames()) {
+            Object v = json.getValue(name);
+            if (v instanceof JsonObject nested) {
+                flatten(prefix + name + ".", nested, out);
+            } else {
+                out.put(prefix + name, v);
+            }
+        }
+    }
+
+    /** Rules that tie two keys together. */
+    private static void check(JsonObject c) throws ConfigException {
+        if (c.getInteger("limits.default_limit") > c.getInteger("limits.max_limit")) {
+            throw new ConfigException("setting \"limits.default_limit\" must not exceed \"limits.max_limit\"");
+        }
+        String pubkey = c.getString("relay.pubkey");
+        if (!pubkey.isEmpty() && !pubkey.matches("[0-9a-f]{64}")) {
+            throw new ConfigException("setting \"relay.pubkey\" must be 64 lowercase hex characters or empty");
+        }
+    }
+}
