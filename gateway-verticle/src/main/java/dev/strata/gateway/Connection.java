@@ -1,6 +1,5 @@
 package dev.strata.gateway;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,9 +15,14 @@ import dev.strata.model.ClientMessage;
 import dev.strata.model.Event;
 import dev.strata.model.MalformedMessageException;
 import dev.strata.model.RelayMessage;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.internal.http.WebSocketInternal;
 
 /**
  * One client's WebSocket: parses what it sends, answers protocol errors itself, forwards the rest to the tiers and
@@ -26,6 +30,8 @@ import io.vertx.core.http.ServerWebSocket;
  */
 final class Connection {
     private static final Buffer PING = Buffer.buffer("strata");
+    private static final short GOING_AWAY = 1001;
+    private static final String SHUTTING_DOWN = "relay shutting down";
 
     final long id;
     private final GatewayVerticle gateway;
@@ -40,7 +46,14 @@ final class Connection {
     private long unwrittenBytes;
     private long lastMessageNanos = System.nanoTime();
     private boolean awaitingPong;
-    private boolean closed;
+    /** The message being received, when it comes in several frames; null between messages. */
+    private Buffer fragments;
+    private boolean fragmentsAreText;
+    private long messageBytes;
+    /** We have started closing, or the socket is gone: nothing more is read or sent. */
+    private boolean closing;
+    /** Set by a SIGTERM drain: completed once the socket is gone. */
+    private Promise<Void> drained;
 
     Connection(GatewayVerticle gateway, long id, ServerWebSocket ws) {
         this.gateway = gateway;
@@ -49,22 +62,65 @@ final class Connection {
         this.ws = ws;
         // Stored results pause at half the budget; live events find the other half before the client is dropped.
         ws.setWriteQueueMaxSize(settings.maxWriteQueueBytes() / 2);
-        ws.textMessageHandler(this::onText);
-        ws.binaryMessageHandler(b -> write(new RelayMessage.Notice("invalid: binary messages are not supported")));
+        // Frames rather than Vert.x's text messages: those are decoded with replacement characters (never the
+        // client's bytes refused) and a fragmented one past the size limit is dropped without a word.
+        ws.frameHandler(this::onFrame);
         ws.pongHandler(b -> awaitingPong = false);
         ws.drainHandler(v -> drained());
     }
 
-    private void onText(String text) {
+    private void onFrame(WebSocketFrame frame) {
+        if (closing || !(frame.isText() || frame.isBinary() || frame.isContinuation())) {
+            return; // pings, pongs and closes are answered by Vert.x
+        }
+        Buffer data = frame.binaryData();
+        if (!frame.isContinuation()) {
+            fragmentsAreText = frame.isText();
+            fragments = null;
+            messageBytes = 0;
+        }
+        messageBytes += data.length();
+        if (messageBytes > 2L * settings.maxMessageLength()) {
+            // Twice the limit is the hard stop (the server's frame limit catches single frames the same way).
+            fragments = null;
+            close((short) 1009, "message too big");
+            return;
+        }
+        if (!frame.isFinal()) {
+            if (fragmentsAreText) {
+                fragments = fragments == null ? data.copy() : fragments.appendBuffer(data);
+            }
+            return;
+        }
+        if (!fragmentsAreText) {
+            write(new RelayMessage.Notice("invalid: binary messages are not supported"));
+        } else if (fragments == null) {
+            onMessage(data.getBytes());
+        } else {
+            onMessage(fragments.appendBuffer(data).getBytes());
+        }
+        fragments = null;
+    }
+
+    /** What Netty refuses to read (a frame over the size limit) fails the connection with its RFC 6455 code. */
+    void onException(Throwable e) {
+        if (e instanceof CorruptedWebSocketFrameException corrupt) {
+            // Vert.x closes the socket right after this handler; the close frame tells the client why.
+            close((short) corrupt.closeStatus().code(), corrupt.closeStatus().reasonText());
+        }
+    }
+
+    private void onMessage(byte[] utf8) {
         lastMessageNanos = System.nanoTime();
         ClientMessage message;
         try {
-            message = ClientMessage.parse(text, settings.filterLimits());
+            // Parsed from the bytes: invalid UTF-8 is refused, never guessed at.
+            message = ClientMessage.parse(utf8, settings.filterLimits());
         } catch (MalformedMessageException e) {
             write(e.reply());
             return;
         }
-        if (utf8Length(text) > settings.maxMessageLength()) {
+        if (utf8.length > settings.maxMessageLength()) {
             refuseTooLarge(message);
             return;
         }
@@ -84,14 +140,6 @@ final class Connection {
             // NIP-45: a refused COUNT gets CLOSED.
             write(new RelayMessage.Closed(c.subscriptionId(), "unsupported: COUNT is not supported"));
         }
-    }
-
-    private int utf8Length(String text) {
-        // Most messages are far below the limit even at 3 bytes a char; only count when it could matter.
-        if ((long) text.length() * 3 <= settings.maxMessageLength()) {
-            return text.length();
-        }
-        return text.getBytes(StandardCharsets.UTF_8).length;
     }
 
     private void refuseTooLarge(ClientMessage message) {
@@ -120,6 +168,9 @@ final class Connection {
             } else {
                 // Never a false OK: the client may resend, and a resend is idempotent.
                 write(new RelayMessage.Ok(event.id(), false, "error: the event could not be processed, try again"));
+            }
+            if (drained != null && eventsInFlight == 0) {
+                closeDrained();
             }
         });
     }
@@ -166,7 +217,7 @@ final class Connection {
     }
 
     void deliverLive(Subscription sub, String eventId, String eventJson) {
-        if (closed || !sub.firstSending(eventId)) {
+        if (closing || !sub.firstSending(eventId)) {
             return;
         }
         if (unwrittenBytes > settings.maxWriteQueueBytes()) {
@@ -178,7 +229,7 @@ final class Connection {
     }
 
     void deliverStored(Subscription sub, QueryChunk chunk, Message<Object> ack) {
-        if (closed) {
+        if (closing) {
             ack.reply(false);
             return;
         }
@@ -206,24 +257,40 @@ final class Connection {
 
     private void drained() {
         for (Message<Object> ack : waitingForDrain) {
-            ack.reply(!closed);
+            ack.reply(!closing);
         }
         waitingForDrain.clear();
     }
 
     private void write(RelayMessage message) {
-        if (closed) {
+        if (closing) {
             return;
         }
         String text = message.toJson();
-        long size = text.length();
+        long size = utf8Length(text);
         unwrittenBytes += size;
         ws.writeTextMessage(text).onComplete(ar -> unwrittenBytes -= size);
     }
 
+    /** The bound is in bytes, and an event of CJK text or emoji takes up to three times its length in chars. */
+    private static long utf8Length(String text) {
+        long bytes = text.length();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80) {
+                bytes += c < 0x800 || Character.isSurrogate(c) ? 1 : 2;
+            }
+        }
+        return bytes;
+    }
+
     void sweep(long now, long idleNanos) {
-        if (awaitingPong) {
-            close((short) 1001, "ping timeout");
+        if (closing) {
+            // Still here a ping interval after we began to close: the close frame is stuck behind what the client
+            // does not read (Vert.x would wait for it forever), so drop the connection.
+            drop();
+        } else if (awaitingPong) {
+            close(GOING_AWAY, "ping timeout");
         } else if (subscriptions.isEmpty() && eventsInFlight == 0 && now - lastMessageNanos > idleNanos) {
             close((short) 1000, "idle timeout");
         } else {
@@ -233,14 +300,53 @@ final class Connection {
     }
 
     void close(short code, String reason) {
-        if (!closed) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        if (unwrittenBytes > settings.maxWriteQueueBytes() / 2) {
+            drop(); // the close frame would wait behind what the client has not read
+        } else {
             ws.close(code, reason);
         }
     }
 
+    /**
+     * Closes the TCP connection without the WebSocket closing handshake, for a client that does not read: Vert.x
+     * starts its closing timeout only once the close frame is written, so such a client would keep the connection,
+     * and all that is queued for it, forever. The context's own close goes past Vert.x's graceful one, as Vert.x
+     * itself does on an idle timeout.
+     */
+    private void drop() {
+        ((WebSocketInternal) ws).channelHandlerContext().close();
+    }
+
+    /**
+     * SIGTERM: read nothing more, let the events already read get their OK, then close with a reason. Completes
+     * when the socket is gone.
+     */
+    Future<Void> drain() {
+        drained = Promise.promise();
+        ws.pause();
+        if (eventsInFlight == 0) {
+            closeDrained();
+        }
+        return drained.future();
+    }
+
+    private void closeDrained() {
+        close(GOING_AWAY, SHUTTING_DOWN);
+        // Read again, or the client's answering close frame is never seen and the socket lingers until Vert.x's
+        // closing timeout; frames after our close are ignored (onFrame).
+        ws.resume();
+    }
+
     /** The socket is gone: drop every subscription here and at fanout. */
     void released() {
-        closed = true;
+        closing = true;
+        if (drained != null) {
+            drained.complete();
+        }
         for (Subscription sub : subscriptions.values()) {
             gateway.unregister(sub);
         }

@@ -7,7 +7,6 @@ import io.vertx.core.json.JsonObject;
 record GatewaySettings(
         String host,
         int port,
-        int maxConnections,
         int maxMessageLength,
         int maxSubscriptions,
         FilterLimits filterLimits,
@@ -23,7 +22,6 @@ record GatewaySettings(
         return new GatewaySettings(
                 c.getString("server.host"),
                 c.getInteger("server.port"),
-                c.getInteger("server.max_connections"),
                 c.getInteger("limits.max_message_length"),
                 c.getInteger("limits.max_subscriptions"),
                 new FilterLimits(c.getInteger("limits.max_filters"), c.getInteger("limits.max_filter_values"),

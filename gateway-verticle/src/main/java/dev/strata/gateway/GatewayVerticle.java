@@ -1,6 +1,8 @@
 package dev.strata.gateway;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +34,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     private static final System.Logger LOG = System.getLogger(GatewayVerticle.class.getName());
 
     private final String gatewayId = UUID.randomUUID().toString().substring(0, 8);
+    private final ConnectionSlots slots;
     private final Map<Long, Connection> connections = new HashMap<>();
     /** Every live subscription of this gateway by serial: how deliveries and query chunks find theirs. */
     private final Map<Long, Subscription> subscriptions = new HashMap<>();
@@ -41,6 +44,12 @@ public final class GatewayVerticle extends AbstractVerticle {
     private long nextConnectionId;
     private long nextSerial;
     private long sweepTimer;
+    private boolean stopping;
+
+    /** @param slots the connection cap this instance shares with the other gateway instances of the process */
+    public GatewayVerticle(ConnectionSlots slots) {
+        this.slots = slots;
+    }
 
     @Override
     public void start(Promise<Void> started) {
@@ -51,7 +60,8 @@ public final class GatewayVerticle extends AbstractVerticle {
                 .setHost(settings.host())
                 .setPort(settings.port())
                 // Frames past our limit still arrive so the client gets a readable refusal; twice the limit is
-                // the hard stop where Vert.x closes the connection (1009) instead of buffering more.
+                // the hard stop: Netty refuses a larger frame and Connection closes with 1009, as it does for a
+                // message of several frames that grows past it.
                 .setMaxWebSocketFrameSize(2 * settings.maxMessageLength())
                 .setMaxWebSocketMessageSize(2 * settings.maxMessageLength())
                 .setPerMessageWebSocketCompressionSupported(settings.compression())
@@ -67,16 +77,24 @@ public final class GatewayVerticle extends AbstractVerticle {
                 .onFailure(started::fail);
     }
 
-    /** Stop taking connections and close each open one with a reason (SIGTERM drain). */
+    /**
+     * SIGTERM drain: refuse new connections, stop reading from open ones, let the events already read get their
+     * OK, then close each with a reason.
+     */
     @Override
     public void stop(Promise<Void> stopped) {
-        vertx.cancelTimer(sweepTimer);
-        for (Connection c : connections.values().toArray(new Connection[0])) {
-            c.close((short) 1001, "relay shutting down");
+        stopping = true;
+        List<Future<Void>> drains = new ArrayList<>(connections.size());
+        for (Connection c : connections.values()) {
+            drains.add(c.drain());
         }
-        server.shutdown(5, TimeUnit.SECONDS)
-                .compose(v -> inbox.unregister())
-                .onComplete(v -> stopped.complete());
+        Future.join(drains)
+                .eventually(() -> server.shutdown(5, TimeUnit.SECONDS))
+                .eventually(() -> inbox.unregister())
+                .onComplete(v -> {
+                    vertx.cancelTimer(sweepTimer);
+                    stopped.complete();
+                });
     }
 
     private void onHttpRequest(HttpServerRequest req) {
@@ -85,11 +103,21 @@ public final class GatewayVerticle extends AbstractVerticle {
                 req.response().setStatusCode(404).end("WebSocket connections are served on / only\n");
                 return;
             }
-            if (connections.size() >= settings.maxConnections()) {
+            if (stopping) {
+                req.response().setStatusCode(503).end("relay shutting down\n");
+                return;
+            }
+            if (!slots.tryAcquire()) {
                 req.response().setStatusCode(503).end("too many connections\n");
                 return;
             }
-            req.toWebSocket().onSuccess(this::onWebSocket);
+            req.toWebSocket().onComplete(ar -> {
+                if (ar.succeeded()) {
+                    onWebSocket(ar.result());
+                } else {
+                    slots.release();
+                }
+            });
             return;
         }
         String path = req.path();
@@ -107,13 +135,17 @@ public final class GatewayVerticle extends AbstractVerticle {
         Connection connection = new Connection(this, id, ws);
         connections.put(id, connection);
         ws.closeHandler(v -> connectionClosed(connection));
-        ws.exceptionHandler(e -> LOG.log(System.Logger.Level.DEBUG, "connection " + id + ": " + e));
+        ws.exceptionHandler(e -> {
+            LOG.log(System.Logger.Level.DEBUG, "connection " + id + ": " + e);
+            connection.onException(e);
+        });
     }
 
     private void connectionClosed(Connection connection) {
         if (connections.remove(connection.id) == null) {
             return;
         }
+        slots.release();
         connection.released();
     }
 
@@ -152,7 +184,7 @@ public final class GatewayVerticle extends AbstractVerticle {
                         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                         .end(new JsonObject()
                                 .put("status", "ok")
-                                .put("connections", connections.size())
+                                .put("connections", slots.inUse())
                                 .put("store", new JsonObject()
                                         .put("engine", reply.body().engine())
                                         .put("disk_size_bytes", reply.body().diskSizeBytes()))

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.strata.fanout.FanoutVerticle;
+import dev.strata.gateway.ConnectionSlots;
 import dev.strata.gateway.GatewayVerticle;
 import dev.strata.ingest.IngestVerticle;
 import dev.strata.query.QueryVerticle;
@@ -63,16 +64,15 @@ public final class Relay {
     private Future<Void> deploy() {
         int configured = config.getInteger("server.gateway_instances");
         int instances = configured == 0 ? Runtime.getRuntime().availableProcessors() : configured;
-        JsonObject gatewayConfig = config.copy().put("server.max_connections",
-                (config.getInteger("server.max_connections") + instances - 1) / instances);
+        ConnectionSlots slots = new ConnectionSlots(config.getInteger("server.max_connections"));
         DeploymentOptions options = new DeploymentOptions().setConfig(config);
         return vertx.deployVerticle(new FanoutVerticle(), options).onSuccess(backends::add)
                 .compose(id -> vertx.deployVerticle(new QueryVerticle(store, "lmdb"), options))
                 .onSuccess(backends::add)
                 .compose(id -> vertx.deployVerticle(new IngestVerticle(store), options))
                 .onSuccess(backends::add)
-                .compose(id -> vertx.deployVerticle(GatewayVerticle::new,
-                        new DeploymentOptions().setConfig(gatewayConfig).setInstances(instances)))
+                .compose(id -> vertx.deployVerticle(() -> new GatewayVerticle(slots),
+                        new DeploymentOptions().setConfig(config).setInstances(instances)))
                 .onSuccess(gateways::add)
                 .mapEmpty();
     }

@@ -6,11 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import dev.strata.model.Event;
@@ -108,6 +119,21 @@ final class RelayClient implements AutoCloseable {
         }
     }
 
+    /** Everything the relay sends until it closes the connection, waited for at most {@code seconds}. */
+    List<RelayMessage> untilClosed(long seconds) throws Exception {
+        List<RelayMessage> messages = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            String text = received.poll(50, TimeUnit.MILLISECONDS);
+            if (text != null) {
+                messages.add(RelayMessage.parse(text));
+            } else if (closedWith.isDone()) {
+                return messages;
+            }
+        }
+        throw new AssertionError("the relay did not close the connection within " + seconds + " s");
+    }
+
     /** Waits for the relay to close the connection and returns its close code. */
     short awaitClose() throws Exception {
         return closedWith.get(WAIT_SECONDS, TimeUnit.SECONDS);
@@ -121,5 +147,183 @@ final class RelayClient implements AutoCloseable {
     public void close() {
         ws.close();
         client.close();
+    }
+
+    /**
+     * A WebSocket client written by hand over a plain socket, for what a well-behaved client never does: never
+     * answer a ping, never read, send several frames in one TCP write, send a text frame that is not UTF-8.
+     */
+    static final class Raw implements AutoCloseable {
+        static final int CONTINUATION = 0;
+        static final int TEXT = 1;
+        static final int BINARY = 2;
+        static final int CLOSE = 8;
+        static final int PING = 9;
+        static final int PONG = 10;
+
+        final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
+
+        private Raw(Socket socket) throws IOException {
+            this.socket = socket;
+            this.in = socket.getInputStream();
+            this.out = socket.getOutputStream();
+        }
+
+        static Raw open(int port) throws IOException {
+            return open(port, 0);
+        }
+
+        /** Connects and upgrades; {@code receiveBuffer} > 0 shrinks the socket's receive buffer first. */
+        static Raw open(int port, int receiveBuffer) throws IOException {
+            Socket s = new Socket();
+            if (receiveBuffer > 0) {
+                s.setReceiveBufferSize(receiveBuffer);
+            }
+            s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+            Raw ws = new Raw(s);
+            String status = ws.handshake(port);
+            if (!status.startsWith("HTTP/1.1 101")) {
+                s.close();
+                throw new IOException("upgrade refused: " + status);
+            }
+            return ws;
+        }
+
+        /** The status line the relay answers an upgrade with; the connection is closed afterwards. */
+        static String upgradeStatus(int port) throws IOException {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                return new Raw(s).handshake(port);
+            }
+        }
+
+        private String handshake(int port) throws IOException {
+            socket.setSoTimeout((int) TimeUnit.SECONDS.toMillis(RelayClient.WAIT_SECONDS));
+            byte[] key = new byte[16];
+            ThreadLocalRandom.current().nextBytes(key);
+            out.write(("GET / HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key)
+                    + "\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new EOFException("connection closed during the upgrade: " + head);
+                }
+                head.write(b);
+            }
+            String text = head.toString(StandardCharsets.ISO_8859_1);
+            return text.substring(0, text.indexOf("\r\n"));
+        }
+
+        /** One masked client frame, final. */
+        static byte[] frame(int opcode, byte[] payload) {
+            return frame(opcode, true, payload);
+        }
+
+        /** One masked client frame; a message in several frames has {@code fin} only on its last. */
+        static byte[] frame(int opcode, boolean fin, byte[] payload) {
+            ByteArrayOutputStream f = new ByteArrayOutputStream(payload.length + 14);
+            f.write((fin ? 0x80 : 0) | opcode);
+            if (payload.length < 126) {
+                f.write(0x80 | payload.length);
+            } else if (payload.length < 65536) {
+                f.write(0x80 | 126);
+                f.write(payload.length >> 8);
+                f.write(payload.length);
+            } else {
+                f.write(0x80 | 127);
+                for (int shift = 56; shift >= 0; shift -= 8) {
+                    f.write((int) ((long) payload.length >> shift));
+                }
+            }
+            byte[] mask = new byte[4];
+            ThreadLocalRandom.current().nextBytes(mask);
+            f.writeBytes(mask);
+            for (int i = 0; i < payload.length; i++) {
+                f.write(payload[i] ^ mask[i & 3]);
+            }
+            return f.toByteArray();
+        }
+
+        static byte[] frame(int opcode, String text) {
+            return frame(opcode, text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        void write(byte[] bytes) throws IOException {
+            out.write(bytes);
+            out.flush();
+        }
+
+        void sendText(String text) throws IOException {
+            write(frame(TEXT, text));
+        }
+
+        /** One frame from the relay, waiting at most until the deadline ({@link System#nanoTime()}). */
+        Frame readFrame(long deadlineNanos) throws IOException {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+            if (left <= 0) {
+                throw new SocketTimeoutException("deadline passed");
+            }
+            socket.setSoTimeout((int) left);
+            int b0 = readByte();
+            int b1 = readByte();
+            assertEquals(0, b1 & 0x80, "frames from a server are not masked");
+            long length = b1 & 0x7f;
+            if (length == 126) {
+                length = (readByte() << 8) | readByte();
+            } else if (length == 127) {
+                length = 0;
+                for (int i = 0; i < 8; i++) {
+                    length = (length << 8) | readByte();
+                }
+            }
+            byte[] payload = in.readNBytes((int) length);
+            if (payload.length < length) {
+                throw new EOFException("connection closed inside a frame");
+            }
+            return new Frame(b0 & 0x0f, (b0 & 0x80) != 0, payload);
+        }
+
+        private int readByte() throws IOException {
+            int b = in.read();
+            if (b < 0) {
+                throw new EOFException("connection closed");
+            }
+            return b;
+        }
+
+        /** The next relay message, skipping pings (which are not answered). */
+        RelayMessage nextMessage() throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(RelayClient.WAIT_SECONDS);
+            while (true) {
+                Frame f = readFrame(deadline);
+                if (f.opcode() == TEXT) {
+                    assertTrue(f.fin(), "the relay sends each message in one frame");
+                    return RelayMessage.parse(f.text());
+                }
+                if (f.opcode() != PING) {
+                    fail("expected a text frame, got opcode " + f.opcode());
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    record Frame(int opcode, boolean fin, byte[] payload) {
+        String text() {
+            return new String(payload, StandardCharsets.UTF_8);
+        }
+
+        /** The status code of a close frame, or 1005 (none given). */
+        int closeCode() {
+            return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+        }
     }
 }
