@@ -1,0 +1,52 @@
+package dev.strata.loadtest;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+
+/** The client side of a run: one Vert.x instance, its event loops, and WebSocket clients to the one target. */
+final class Harness implements AutoCloseable {
+    /** Relays send events up to their max_message_length (Strata: 1 MiB by default); leave ample room. */
+    private static final int MAX_MESSAGE_BYTES = 16 << 20;
+
+    final Vertx vertx;
+    final EventLoops loops;
+    final Target target;
+    private final Map<String, WebSocketClient> clients = new HashMap<>();
+
+    Harness(Target target, int eventLoops) {
+        this.target = target;
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
+        this.loops = EventLoops.deploy(vertx, eventLoops);
+    }
+
+    /** The client for connections from the system's choice of local address. */
+    WebSocketClient client() {
+        return client(null);
+    }
+
+    /** The client whose connections leave from {@code localAddress} (e.g. 127.0.0.2), to spread source ports. */
+    synchronized WebSocketClient client(String localAddress) {
+        return clients.computeIfAbsent(localAddress == null ? "" : localAddress, a -> {
+            WebSocketClientOptions options = new WebSocketClientOptions()
+                    .setMaxFrameSize(MAX_MESSAGE_BYTES)
+                    .setMaxMessageSize(MAX_MESSAGE_BYTES)
+                    // Vert.x queues connections past this per endpoint; the harness bounds them itself.
+                    .setMaxConnections(1_000_000)
+                    .setConnectTimeout(20_000);
+            if (!a.isEmpty()) {
+                options.setLocalAddress(a);
+            }
+            return vertx.createWebSocketClient(options);
+        });
+    }
+
+    @Override
+    public void close() {
+        Main.await(vertx.close(), 30, "closing the client");
+    }
+}
