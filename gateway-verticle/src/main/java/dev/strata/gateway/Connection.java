@@ -1,6 +1,8 @@
 package dev.strata.gateway;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +24,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.internal.http.WebSocketInternal;
 
 /**
@@ -216,7 +220,8 @@ final class Connection {
                 new SubscriptionChange.Close(gateway.gatewayId(), id, sub.serial));
     }
 
-    void deliverLive(Subscription sub, String eventId, String eventJson) {
+    /** @param eventJson the event's JSON in UTF-8, encoded once for every subscriber on this gateway */
+    void deliverLive(Subscription sub, String eventId, byte[] eventJson) {
         if (closing || !sub.firstSending(eventId)) {
             return;
         }
@@ -225,7 +230,7 @@ final class Connection {
             close((short) 1008, "slow consumer: not reading fast enough");
             return;
         }
-        write(new RelayMessage.EventMatch(sub.id, eventJson));
+        writeEvent(sub, eventJson);
     }
 
     void deliverStored(Subscription sub, QueryChunk chunk, Message<Object> ack) {
@@ -236,7 +241,7 @@ final class Connection {
         List<String> ids = chunk.ids();
         for (int i = 0; i < ids.size(); i++) {
             if (sub.firstSending(ids.get(i))) {
-                write(new RelayMessage.EventMatch(sub.id, chunk.eventJsons().get(i)));
+                writeEvent(sub, chunk.eventJsons().get(i).getBytes(StandardCharsets.UTF_8));
             }
         }
         if (chunk.last()) {
@@ -263,25 +268,30 @@ final class Connection {
     }
 
     private void write(RelayMessage message) {
+        writeText(message.toJson().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@code ["EVENT",<sub id>,<event>]} put together from bytes: the hot path of every delivery. */
+    private void writeEvent(Subscription sub, byte[] eventJson) {
+        byte[] prefix = sub.eventPrefix();
+        byte[] message = Arrays.copyOf(prefix, prefix.length + eventJson.length + 1);
+        System.arraycopy(eventJson, 0, message, prefix.length, eventJson.length);
+        message[message.length - 1] = ']';
+        writeText(message);
+    }
+
+    /**
+     * Sends one text message of UTF-8 bytes. Vert.x's public API takes text only as a String and would encode it
+     * again for every subscriber, so the frame is built with its own frame class.
+     */
+    private void writeText(byte[] utf8) {
         if (closing) {
             return;
         }
-        String text = message.toJson();
-        long size = utf8Length(text);
+        int size = utf8.length;
         unwrittenBytes += size;
-        ws.writeTextMessage(text).onComplete(ar -> unwrittenBytes -= size);
-    }
-
-    /** The bound is in bytes, and an event of CJK text or emoji takes up to three times its length in chars. */
-    private static long utf8Length(String text) {
-        long bytes = text.length();
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c >= 0x80) {
-                bytes += c < 0x800 || Character.isSurrogate(c) ? 1 : 2;
-            }
-        }
-        return bytes;
+        ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, utf8, true))
+                .onComplete(ar -> unwrittenBytes -= size);
     }
 
     void sweep(long now, long idleNanos) {

@@ -1,5 +1,6 @@
 package dev.strata.gateway;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -161,10 +162,14 @@ public final class GatewayVerticle extends AbstractVerticle {
     private void onBusMessage(Message<Object> message) {
         Object body = message.body();
         if (body instanceof Delivery delivery) {
+            byte[] eventJson = null;
             for (long serial : delivery.serials()) {
                 Subscription sub = subscriptions.get(serial);
                 if (sub != null) {
-                    sub.connection.deliverLive(sub, delivery.eventId(), delivery.eventJson());
+                    if (eventJson == null) {
+                        eventJson = delivery.eventJson().getBytes(StandardCharsets.UTF_8);
+                    }
+                    sub.connection.deliverLive(sub, delivery.eventId(), eventJson);
                 }
             }
         } else if (body instanceof QueryChunk chunk) {

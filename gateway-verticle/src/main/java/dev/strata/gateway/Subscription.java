@@ -1,10 +1,12 @@
 package dev.strata.gateway;
 
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 import dev.strata.model.Filter;
+import dev.strata.model.Json;
 
 /** One REQ on one connection, from registration through EOSE to its end. */
 final class Subscription {
@@ -18,6 +20,8 @@ final class Subscription {
      * at EOSE, after which only live events flow.
      */
     private Set<String> sentBeforeEose = new HashSet<>();
+    /** {@code ["EVENT",<id>,} in UTF-8, made at the first delivery. */
+    private byte[] eventPrefix;
 
     Subscription(Connection connection, String id, long serial, List<Filter> filters) {
         this.connection = connection;
@@ -29,6 +33,13 @@ final class Subscription {
     /** True when this event has not gone out on this subscription yet. */
     boolean firstSending(String eventId) {
         return sentBeforeEose == null || sentBeforeEose.add(eventId);
+    }
+
+    byte[] eventPrefix() {
+        if (eventPrefix == null) {
+            eventPrefix = ("[\"EVENT\"," + Json.quote(id) + ",").getBytes(StandardCharsets.UTF_8);
+        }
+        return eventPrefix;
     }
 
     void storedPartDone() {
