@@ -30,8 +30,11 @@ final class QueryPlanner {
         }
         Set<String> authors = filter.authors();
         Set<Integer> kinds = filter.kinds();
+        // The planner walks fields the filter has, so the walk is exact when it uses all of them.
+        int fields = (filter.ids() != null ? 1 : 0) + (authors != null ? 1 : 0) + (kinds != null ? 1 : 0)
+                + filter.tags().size();
         if (filter.ids() != null) {
-            return new QueryPlan.Ids(hexValues(filter.ids()));
+            return new QueryPlan.Ids(hexValues(filter.ids()), fields == 1);
         }
         if (authors != null && kinds != null && (long) authors.size() * kinds.size() <= MAX_AUTHOR_KIND_PAIRS) {
             List<byte[]> prefixes = new ArrayList<>();
@@ -42,10 +45,10 @@ final class QueryPlanner {
                     }
                 }
             }
-            return new QueryPlan.Walk(Index.AUTHOR_KIND, prefixes);
+            return new QueryPlan.Walk(Index.AUTHOR_KIND, prefixes, fields == 2);
         }
         if (authors != null) {
-            return new QueryPlan.Walk(Index.AUTHOR, hexValues(authors));
+            return new QueryPlan.Walk(Index.AUTHOR, hexValues(authors), fields == 1);
         }
         if (!filter.tags().isEmpty()) {
             Map.Entry<Character, Set<String>> tag = filter.tags().entrySet().stream()
@@ -56,7 +59,7 @@ final class QueryPlanner {
             for (String value : tag.getValue()) {
                 prefixes.add(Keys.tag(tag.getKey(), value));
             }
-            return new QueryPlan.Walk(Index.TAG, prefixes);
+            return new QueryPlan.Walk(Index.TAG, prefixes, fields == 1);
         }
         if (kinds != null) {
             List<byte[]> prefixes = new ArrayList<>();
@@ -65,9 +68,9 @@ final class QueryPlanner {
                     prefixes.add(Keys.kind(kind));
                 }
             }
-            return new QueryPlan.Walk(Index.KIND, prefixes);
+            return new QueryPlan.Walk(Index.KIND, prefixes, fields == 1);
         }
-        return new QueryPlan.Walk(Index.CREATED, List.of(new byte[0]));
+        return new QueryPlan.Walk(Index.CREATED, List.of(new byte[0]), fields == 0);
     }
 
     /** A field with an empty set of values, or a time window no created_at (never negative) falls in. */
