@@ -1,0 +1,101 @@
+package dev.strata.store.postgres;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import dev.strata.model.Event;
+import dev.strata.model.Hex;
+import dev.strata.model.KindClass;
+import dev.strata.model.Sha256;
+
+/**
+ * An event as the columns of its {@code events} row and its {@code tags} rows.
+ *
+ * @param replaceKey for a replaceable or addressable event the key only one version may hold, else null
+ */
+record EventRow(Event event, byte[] id, byte[] pubkey, byte[] replaceKey, String json, List<Tag> tags) {
+
+    /** One indexed tag: a single-letter name and the first value, as {@link #tagValue} stores it. */
+    record Tag(String name, byte[] value) {
+    }
+
+    /**
+     * Tag values longer than this many UTF-8 bytes are stored as a digest: a btree entry must stay under about
+     * 2.7 kB, and a filter matches values exactly, never by prefix, so a digest finds the same events.
+     */
+    static final int MAX_PLAIN_TAG_VALUE = 256;
+    /** Never a byte of UTF-8, so a digest can not equal a short value. */
+    private static final byte DIGEST_MARK = (byte) 0xff;
+
+    static EventRow of(Event e) {
+        List<Tag> tags = new ArrayList<>();
+        // An event often repeats a tag value; one row is enough, and the tag-join queries rely on there being one.
+        Set<String> seen = new HashSet<>();
+        for (List<String> tag : e.tags()) {
+            String name = tag.get(0);
+            if (tag.size() > 1 && isIndexedTagName(name) && seen.add(name + tag.get(1))) {
+                tags.add(new Tag(name, tagValue(tag.get(1))));
+            }
+        }
+        return new EventRow(e, Hex.decode(e.id()), Hex.decode(e.pubkey()), replaceKey(e), e.toJson(), tags);
+    }
+
+    /** NIP-01 filters name tags with one ASCII letter ({@code Filter.fromJson} refuses anything else). */
+    static boolean isIndexedTagName(String name) {
+        return name.length() == 1 && isIndexedTagName(name.charAt(0));
+    }
+
+    static boolean isIndexedTagName(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+
+    /** The stored form of a tag value: its UTF-8 bytes (exact case, any character), or a digest of long ones. */
+    static byte[] tagValue(String value) {
+        byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
+        if (utf8.length <= MAX_PLAIN_TAG_VALUE) {
+            return utf8;
+        }
+        byte[] digest = Sha256.hash(utf8);
+        byte[] out = new byte[1 + digest.length];
+        out[0] = DIGEST_MARK;
+        System.arraycopy(digest, 0, out, 1, digest.length);
+        return out;
+    }
+
+    /**
+     * SHA-256 of (pubkey, kind[, d tag]): fixed-size whatever the d tag's length, so it fits a unique btree index.
+     * The kind decides whether a d tag is part of the key, so the two classes can not collide.
+     */
+    static byte[] replaceKey(Event e) {
+        KindClass kindClass = e.kindClass();
+        if (kindClass != KindClass.REPLACEABLE && kindClass != KindClass.ADDRESSABLE) {
+            return null;
+        }
+        byte[] d = kindClass == KindClass.ADDRESSABLE ? e.dTag().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        ByteBuffer key = ByteBuffer.allocate(32 + Integer.BYTES + d.length);
+        key.put(Hex.decode(e.pubkey())).putInt(e.kind()).put(d);
+        return Sha256.hash(key.array());
+    }
+
+    /** The advisory-lock key of a replace key: its first 64 bits (a collision only makes two keys wait in turn). */
+    static long lockKey(byte[] replaceKey) {
+        return ByteBuffer.wrap(replaceKey).getLong();
+    }
+
+    /** NIP-01: the newer created_at wins; at equal created_at the lowest id (byte order equals hex order). */
+    static boolean supersedes(long createdAt, byte[] id, long otherCreatedAt, byte[] otherId) {
+        if (createdAt != otherCreatedAt) {
+            return createdAt > otherCreatedAt;
+        }
+        return Arrays.compareUnsigned(id, otherId) < 0;
+    }
+
+    long createdAt() {
+        return event.createdAt();
+    }
+}
