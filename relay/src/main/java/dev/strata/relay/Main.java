@@ -49,7 +49,7 @@ public final class Main {
         });
         started.await();
         System.out.println("strata: relay listening on ws://" + config.getString("server.host") + ":"
-                + relay[0].port() + "/ with data in " + config.getString("store.data_dir"));
+                + relay[0].port() + "/ with its events in " + relay[0].storeLocation());
         // SIGTERM (Kubernetes, docker stop) and Ctrl-C drain the relay, then exit 0.
         CountDownLatch signalled = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), signal -> signalled.countDown());

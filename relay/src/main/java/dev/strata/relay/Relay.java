@@ -1,7 +1,7 @@
 package dev.strata.relay;
 
-import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,6 +13,8 @@ import dev.strata.query.QueryVerticle;
 import dev.strata.store.EventStore;
 import dev.strata.store.LmdbConfig;
 import dev.strata.store.LmdbEventStore;
+import dev.strata.store.postgres.PgConfig;
+import dev.strata.store.postgres.PgEventStore;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -20,7 +22,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Every tier in one JVM over the local event bus, on the embedded LMDB store. Tiers are deployed in the order that
+ * Every tier in one JVM over the local event bus, on the embedded LMDB store or PostgreSQL. Tiers are deployed in the order that
  * lets each find what it talks to (fanout and query before ingest, gateways last) and stopped in reverse, so a
  * drain never strands work.
  */
@@ -42,23 +44,33 @@ public final class Relay {
 
     /** Opens the store and deploys the tiers; fails (and releases everything) if any part does not start. */
     public static Future<Relay> start(JsonObject config) {
-        EventStore store;
-        try {
-            store = openStore(config);
-        } catch (IOException | RuntimeException e) {
-            return Future.failedFuture(new IllegalStateException("cannot open the store in "
-                    + config.getString("store.data_dir") + ": " + e.getMessage(), e));
-        }
         Vertx vertx = Vertx.vertx();
-        Relay relay = new Relay(vertx, store, config.copy().put("relay_info", relayInfo(config)));
-        return relay.deploy().map(relay).recover(e -> relay.stop().transform(v -> Future.failedFuture(e)));
+        String engine = config.getString("store.engine");
+        return openStore(vertx, config)
+                .recover(e -> vertx.close().transform(v -> Future.failedFuture(new IllegalStateException(
+                        "cannot open the " + engine + " store: " + e.getMessage(), e))))
+                .compose(store -> {
+                    Relay relay = new Relay(vertx, store, config.copy().put("relay_info", relayInfo(config)));
+                    return relay.deploy().map(relay)
+                            .recover(e -> relay.stop().transform(v -> Future.failedFuture(e)));
+                });
     }
 
-    private static EventStore openStore(JsonObject c) throws IOException {
+    private static Future<EventStore> openStore(Vertx vertx, JsonObject c) {
+        if (c.getString("store.engine").equals("postgresql")) {
+            String replica = c.getString("store.pg_read_url");
+            PgConfig pg = new PgConfig(c.getString("store.pg_url"), c.getInteger("store.pg_pool_size"),
+                    Duration.ofMillis(c.getInteger("store.pg_statement_timeout_ms")),
+                    c.getInteger("store.pg_max_waiting"), c.getString("store.pg_schema"),
+                    replica.isEmpty() ? null : replica);
+            return PgEventStore.open(vertx, pg).map(store -> (EventStore) store);
+        }
         int readThreads = c.getInteger("store.read_threads");
-        return LmdbEventStore.open(new LmdbConfig(Path.of(c.getString("store.data_dir")),
+        LmdbConfig lmdb = new LmdbConfig(Path.of(c.getString("store.data_dir")),
                 (long) c.getInteger("store.initial_map_mb") << 20, c.getInteger("store.max_batch"),
-                readThreads == 0 ? LmdbConfig.DEFAULT_READ_THREADS : readThreads, c.getInteger("store.write_queue")));
+                readThreads == 0 ? LmdbConfig.DEFAULT_READ_THREADS : readThreads, c.getInteger("store.write_queue"));
+        // Opening maps and may grow the file: disk work, so not on the caller's thread.
+        return vertx.executeBlocking(() -> (EventStore) LmdbEventStore.open(lmdb));
     }
 
     private Future<Void> deploy() {
@@ -67,7 +79,7 @@ public final class Relay {
         ConnectionSlots slots = new ConnectionSlots(config.getInteger("server.max_connections"));
         DeploymentOptions options = new DeploymentOptions().setConfig(config);
         return vertx.deployVerticle(new FanoutVerticle(), options).onSuccess(backends::add)
-                .compose(id -> vertx.deployVerticle(new QueryVerticle(store, "lmdb"), options))
+                .compose(id -> vertx.deployVerticle(new QueryVerticle(store, config.getString("store.engine")), options))
                 .onSuccess(backends::add)
                 .compose(id -> vertx.deployVerticle(new IngestVerticle(store), options))
                 .onSuccess(backends::add)
@@ -115,6 +127,14 @@ public final class Relay {
     private static String version() {
         String v = Relay.class.getPackage().getImplementationVersion();
         return v != null ? v : "0.1.0-SNAPSHOT";
+    }
+
+    /** Where the events are kept, for the start-up line: never a password. */
+    String storeLocation() {
+        return config.getString("store.engine").equals("postgresql")
+                ? "PostgreSQL at " + PgConfig.redact(config.getString("store.pg_url")) + ", schema "
+                        + config.getString("store.pg_schema")
+                : "LMDB in " + config.getString("store.data_dir");
     }
 
     /** The port the gateways listen on. */

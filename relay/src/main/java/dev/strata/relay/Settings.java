@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.strata.store.postgres.PgConfig;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
@@ -34,6 +35,8 @@ final class Settings {
             string("relay.description", "A Strata Nostr relay.", "NIP-11 description."),
             string("relay.pubkey", "", "NIP-11 admin pubkey (64 hex), empty for none."),
             string("relay.contact", "", "NIP-11 contact URI, empty for none."),
+            string("store.engine", "lmdb",
+                    "Event store: lmdb (embedded, in store.data_dir) or postgresql (at store.pg_url)."),
             string("store.data_dir", "./data", "Directory of the embedded LMDB store (created if missing)."),
             integer("store.initial_map_mb", 64, 1, 1 << 20,
                     "Initial LMDB map size in MiB; the map grows by itself as data grows."),
@@ -41,6 +44,17 @@ final class Settings {
                     "Events waiting for the store's writer at most; past it, OK false \"rate-limited:\"."),
             integer("store.max_batch", 1024, 1, 1_000_000, "Events committed in one LMDB transaction at most."),
             integer("store.read_threads", 0, 0, 64, "Threads serving store reads; 0 = one per CPU core (at least 2)."),
+            string("store.pg_url", "", "PostgreSQL primary, postgresql://user[:password]@host[:port]/database; "
+                    + "required with store.engine postgresql."),
+            string("store.pg_read_url", "", "PostgreSQL read replica for queries; empty queries the primary."),
+            string("store.pg_schema", PgConfig.DEFAULT_SCHEMA,
+                    "PostgreSQL schema of the tables; created and migrated at start."),
+            integer("store.pg_pool_size", PgConfig.DEFAULT_POOL_SIZE, 1, 1000,
+                    "Connections to the primary (and as many to the replica)."),
+            integer("store.pg_max_waiting", PgConfig.DEFAULT_MAX_WAITING, 0, 1_000_000,
+                    "Store operations waiting for a connection at most; past it, OK false/CLOSED \"rate-limited:\"."),
+            integer("store.pg_statement_timeout_ms", (int) PgConfig.DEFAULT_STATEMENT_TIMEOUT.toMillis(), 1, MAX_INT,
+                    "Longest one statement (or the wait for a connection) may take; past it, \"error:\"."),
             integer("limits.max_message_length", 1 << 20, 1024, 64 << 20,
                     "Bytes in one client message (NIP-11 max_message_length). Larger get OK false/CLOSED/NOTICE "
                             + "\"invalid:\"; more than twice this closes the connection (1009)."),
@@ -160,6 +174,23 @@ final class Settings {
     private static void check(JsonObject c) throws ConfigException {
         if (c.getInteger("limits.default_limit") > c.getInteger("limits.max_limit")) {
             throw new ConfigException("setting \"limits.default_limit\" must not exceed \"limits.max_limit\"");
+        }
+        String engine = c.getString("store.engine");
+        if (!engine.equals("lmdb") && !engine.equals("postgresql")) {
+            throw new ConfigException("setting \"store.engine\" must be lmdb or postgresql, not " + engine);
+        }
+        if (engine.equals("postgresql") && c.getString("store.pg_url").isEmpty()) {
+            throw new ConfigException("setting \"store.pg_url\" is required when store.engine is postgresql");
+        }
+        for (String key : List.of("store.pg_url", "store.pg_read_url")) {
+            String url = c.getString(key);
+            if (!url.isEmpty() && !url.startsWith("postgresql://") && !url.startsWith("postgres://")) {
+                throw new ConfigException("setting \"" + key + "\" must be a postgresql:// URL");
+            }
+        }
+        if (!c.getString("store.pg_schema").matches("[a-z_][a-z0-9_]{0,62}")) {
+            throw new ConfigException("setting \"store.pg_schema\" must be 1 to 63 of a-z, 0-9 and _, "
+                    + "not starting with a digit");
         }
         String pubkey = c.getString("relay.pubkey");
         if (!pubkey.isEmpty() && !pubkey.matches("[0-9a-f]{64}")) {

@@ -14,20 +14,18 @@ import dev.strata.model.Event;
 import dev.strata.model.RelayMessage;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** NIP-01 over a real WebSocket against the real one-JVM relay. */
-class Nip01Test {
+/** NIP-01 over a real WebSocket against the real one-JVM relay; one subclass per store engine starts it. */
+abstract class Nip01Test {
     @TempDir
     static Path dataDir;
     static TestRelay relay;
     static Vertx clients;
 
-    @BeforeAll
-    static void start() throws Exception {
-        relay = TestRelay.start(dataDir);
+    static void startOn(TestRelay.Engine engine) throws Exception {
+        relay = TestRelay.start(engine, dataDir, java.util.Map.of());
         clients = Vertx.vertx();
     }
 

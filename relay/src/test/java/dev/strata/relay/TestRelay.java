@@ -4,37 +4,89 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import dev.strata.model.Bip340;
 import dev.strata.model.Event;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
 
-/** Starts the real one-JVM relay on a free port and a given data directory, with settings overridden per test. */
+/**
+ * Starts the real one-JVM relay on a free port, on either store engine, with settings overridden per test. On
+ * PostgreSQL every relay gets a schema of its own, dropped when it is closed.
+ */
 final class TestRelay implements AutoCloseable {
-    final Relay relay;
-    final JsonObject config;
+    /** The database of the PostgreSQL tests: {@code STRATA_TEST_PG_URL}, else the local server. */
+    static final String PG_URL = System.getenv().getOrDefault("STRATA_TEST_PG_URL",
+            "postgresql://postgres@127.0.0.1:5432/test");
 
-    private TestRelay(Relay relay, JsonObject config) {
-        this.relay = relay;
-        this.config = config;
+    enum Engine {
+        LMDB, POSTGRESQL
     }
 
-    static TestRelay start(Path dataDir, Map<String, String> overrides) throws Exception {
+    final Relay relay;
+    final JsonObject config;
+    final Engine engine;
+
+    private TestRelay(Relay relay, JsonObject config, Engine engine) {
+        this.relay = relay;
+        this.config = config;
+        this.engine = engine;
+    }
+
+    /**
+     * @param dataDir the LMDB directory (unused on PostgreSQL)
+     * @param overrides relay settings by key; on PostgreSQL a {@code store.pg_schema} given here is reused (a
+     *                  restart test), else a fresh one is made
+     */
+    static TestRelay start(Engine engine, Path dataDir, Map<String, String> overrides) throws Exception {
         Map<String, String> env = new HashMap<>();
         env.put("STRATA_SERVER_HOST", "127.0.0.1");
         env.put("STRATA_SERVER_PORT", String.valueOf(freePort()));
         env.put("STRATA_STORE_DATA_DIR", dataDir.toString());
         env.put("STRATA_SERVER_GATEWAY_INSTANCES", "2");
+        if (engine == Engine.POSTGRESQL) {
+            env.put("STRATA_STORE_ENGINE", "postgresql");
+            env.put("STRATA_STORE_PG_URL", PG_URL);
+            env.put("STRATA_STORE_PG_POOL_SIZE", "4");
+            env.put("STRATA_STORE_PG_SCHEMA", newSchema());
+        }
         overrides.forEach((key, value) -> env.put(Setting.environmentName(key), value));
         JsonObject config = Settings.load(null, env);
-        Relay relay = Relay.start(config).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        return new TestRelay(relay, config);
+        Relay relay;
+        try {
+            relay = Relay.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (engine == Engine.POSTGRESQL) {
+                throw new AssertionError("the relay could not open its PostgreSQL store at " + PG_URL + ": "
+                        + e.getCause().getMessage() + "\nThese tests need a PostgreSQL (15 or newer) where they may"
+                        + " create and drop schemas. Start one, or set"
+                        + " STRATA_TEST_PG_URL=postgresql://user[:password]@host:port/database", e.getCause());
+            }
+            throw e;
+        }
+        return new TestRelay(relay, config, engine);
+    }
+
+    static TestRelay start(Path dataDir, Map<String, String> overrides) throws Exception {
+        return start(Engine.LMDB, dataDir, overrides);
     }
 
     static TestRelay start(Path dataDir) throws Exception {
-        return start(dataDir, Map.of());
+        return start(Engine.LMDB, dataDir, Map.of());
+    }
+
+    static String newSchema() {
+        return "strata_test_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE)
+                .toLowerCase(Locale.ROOT);
     }
 
     static int freePort() throws IOException {
@@ -47,9 +99,30 @@ final class TestRelay implements AutoCloseable {
         return relay.port();
     }
 
+    /** Stops the relay and keeps what it stored (a restart test starts another on the same data). */
+    void stop() throws Exception {
+        relay.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    /** Stops the relay and, on PostgreSQL, drops its schema. */
     @Override
     public void close() throws Exception {
-        relay.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        stop();
+        if (engine == Engine.POSTGRESQL) {
+            dropSchema(config.getString("store.pg_schema"));
+        }
+    }
+
+    static void dropSchema(String schema) throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            Pool admin = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
+                    .connectingTo(PgConnectOptions.fromUri(PG_URL)).using(vertx).build();
+            admin.query("DROP SCHEMA IF EXISTS " + schema + " CASCADE").execute()
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
     }
 
     /** Test authors: a deterministic key per number. */

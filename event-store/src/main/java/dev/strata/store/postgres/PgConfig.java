@@ -63,7 +63,8 @@ public record PgConfig(String url, int poolSize, Duration statementTimeout, int 
                 + ", maxWaiting=" + maxWaiting + ", schema=" + schema + ", replicaUrl=" + redact(replicaUrl) + "]";
     }
 
-    static String redact(String url) {
+    /** The URL without its password, for logs and messages. */
+    public static String redact(String url) {
         return url == null ? null : PASSWORD.matcher(url).replaceFirst("$1***@");
     }
 
