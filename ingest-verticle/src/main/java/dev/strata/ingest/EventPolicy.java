@@ -1,22 +1,26 @@
 package dev.strata.ingest;
 
 import dev.strata.model.Event;
+import dev.strata.model.ProofOfWork;
 import io.vertx.core.json.JsonObject;
 
 /**
- * The relay's rules for what it accepts beyond NIP-01 validity: size bounds and the created_at window. Cheap checks
- * only: they run on the event loop before any signature work.
+ * The relay's rules for what it accepts beyond NIP-01 validity: size bounds, the created_at window and the NIP-13
+ * proof of work. Cheap checks only: they run on the event loop before any signature work.
  *
  * @param maxEventTags        tags per event
  * @param maxContentLength    content length in Unicode code points (NIP-11 max_content_length)
  * @param createdAtPastLimit  seconds before now an event may be dated; 0 accepts any age
  * @param createdAtFutureLimit seconds after now an event may be dated
+ * @param minPowDifficulty    NIP-13 leading zero bits of the id; 0 requires none
  */
-record EventPolicy(int maxEventTags, int maxContentLength, long createdAtPastLimit, long createdAtFutureLimit) {
+record EventPolicy(int maxEventTags, int maxContentLength, long createdAtPastLimit, long createdAtFutureLimit,
+                   int minPowDifficulty) {
 
     static EventPolicy from(JsonObject c) {
         return new EventPolicy(c.getInteger("limits.max_event_tags"), c.getInteger("limits.max_content_length"),
-                c.getLong("limits.created_at_past_seconds"), c.getLong("limits.created_at_future_seconds"));
+                c.getLong("limits.created_at_past_seconds"), c.getLong("limits.created_at_future_seconds"),
+                c.getInteger("limits.min_pow_difficulty"));
     }
 
     /** Why the event is refused ("prefix: reason"), or null when it passes. */
@@ -35,6 +39,13 @@ record EventPolicy(int maxEventTags, int maxContentLength, long createdAtPastLim
         }
         if (createdAtPastLimit > 0 && e.createdAt() < nowSeconds - createdAtPastLimit) {
             return "invalid: created_at is more than " + createdAtPastLimit + " seconds in the past";
+        }
+        if (minPowDifficulty > 0) {
+            // On the claimed id: a false one is refused by the id check that follows, whatever its difficulty.
+            String pow = ProofOfWork.refusal(e, minPowDifficulty);
+            if (pow != null) {
+                return pow;
+            }
         }
         if (e.kind() == 22242) {
             return "invalid: kind 22242 events are for AUTH only and are never stored"; // NIP-42

@@ -72,6 +72,9 @@ final class Settings {
                     "Oldest accepted created_at, in seconds before now; 0 accepts any age."),
             longValue("limits.created_at_future_seconds", 900, 0, Long.MAX_VALUE / 2,
                     "Newest accepted created_at, in seconds after now."),
+            integer("limits.min_pow_difficulty", 0, 0, 256,
+                    "NIP-13 leading zero bits every event id must have (NIP-11 min_pow_difficulty); fewer, or a "
+                            + "nonce tag committing to fewer, get OK false \"pow:\"; 0 = none."),
             integer("limits.max_events_in_flight", 100, 1, 100_000,
                     "EVENTs awaiting their OK on one connection; past it, OK false \"rate-limited:\"."),
             integer("websocket.ping_interval_seconds", 30, 1, 3600,
