@@ -27,7 +27,7 @@ import io.vertx.core.eventbus.MessageCodec;
  */
 public final class Codecs {
     /** Bumped on any change to a wire layout; a node refuses messages of a version it does not know. */
-    public static final byte PROTOCOL_VERSION = 1;
+    public static final byte PROTOCOL_VERSION = 2;
 
     /** Filters were validated by the gateway against the configured limits; decoding only restores them. */
     private static final FilterLimits DECODE_LIMITS = new FilterLimits(Integer.MAX_VALUE, Integer.MAX_VALUE,
@@ -90,8 +90,9 @@ public final class Codecs {
             return new Delivery(id, json, serials);
         }));
         m.put(QueryRequest.class, codec("strata.QueryRequest",
-                (Writer w, QueryRequest q) -> w.string(q.gatewayId()).longValue(q.serial()).filters(q.filters()),
-                r -> new QueryRequest(r.string(), r.longValue(), r.filters())));
+                (Writer w, QueryRequest q) -> w.string(q.gatewayId()).longValue(q.serial()).filters(q.filters())
+                        .strings(q.readers()),
+                r -> new QueryRequest(r.string(), r.longValue(), r.filters(), r.strings())));
         m.put(QueryChunk.class, codec("strata.QueryChunk",
                 (Writer w, QueryChunk c) -> w.longValue(c.serial()).strings(c.ids()).strings(c.eventJsons()).bool(c.last()).nullableString(c.closedReason()),
                 r -> new QueryChunk(r.longValue(), r.strings(), r.strings(), r.bool(),

@@ -53,7 +53,8 @@ class CodecsTest {
                 new SubscriptionChange.Close("gw1", 42, 9),
                 new SubscriptionChange.ConnectionGone("gw1", 42),
                 new Delivery(EVENT.id(), EVENT.toJson(), new long[] {1, 2}),
-                new QueryRequest("gw1", 7, List.of(FILTER)),
+                new QueryRequest("gw1", 7, List.of(FILTER), List.of()),
+                new QueryRequest("gw1", 8, List.of(Filter.ALL), List.of(EVENT.pubkey(), "ab".repeat(32))),
                 new QueryChunk(7, List.of(EVENT.id()), List.of(EVENT.toJson()), true, "blocked: query too broad"),
                 new QueryChunk(7, List.of(), List.of(), false, null),
                 new StoreStatus("lmdb", 12345));

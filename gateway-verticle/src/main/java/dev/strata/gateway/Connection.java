@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import dev.strata.bus.Addresses;
 import dev.strata.bus.IngestReply;
@@ -16,6 +17,7 @@ import dev.strata.bus.SubscriptionChange;
 import dev.strata.model.ClientMessage;
 import dev.strata.model.Event;
 import dev.strata.model.MalformedMessageException;
+import dev.strata.model.PrivateKinds;
 import dev.strata.model.RelayMessage;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
@@ -58,6 +60,8 @@ final class Connection {
     private boolean closing;
     /** Set by a SIGTERM drain: completed once the socket is gone. */
     private Promise<Void> drained;
+    /** NIP-42: who this connection has proven to be. */
+    private final Authentication auth = new Authentication();
 
     Connection(GatewayVerticle gateway, long id, ServerWebSocket ws) {
         this.gateway = gateway;
@@ -71,6 +75,9 @@ final class Connection {
         ws.frameHandler(this::onFrame);
         ws.pongHandler(b -> awaitingPong = false);
         ws.drainHandler(v -> drained());
+        if (settings.access().challengeOnConnect()) {
+            sendChallenge();
+        }
     }
 
     private void onFrame(WebSocketFrame frame) {
@@ -138,8 +145,7 @@ final class Connection {
                 end(sub);
             }
         } else if (message instanceof ClientMessage.Auth a) {
-            // NIP-42: every AUTH gets an OK.
-            write(new RelayMessage.Ok(a.event().id(), false, "restricted: this relay does not support AUTH"));
+            authenticate(a.event());
         } else if (message instanceof ClientMessage.Count c) {
             // NIP-45: a refused COUNT gets CLOSED.
             write(new RelayMessage.Closed(c.subscriptionId(), "unsupported: COUNT is not supported"));
@@ -158,6 +164,11 @@ final class Connection {
     }
 
     private void publish(Event event) {
+        String refusal = settings.access().refusePublish(event, auth.pubkeys());
+        if (refusal != null) {
+            refuse(new RelayMessage.Ok(event.id(), false, refusal), refusal);
+            return;
+        }
         if (eventsInFlight >= settings.maxEventsInFlight()) {
             write(new RelayMessage.Ok(event.id(), false, "rate-limited: more than " + settings.maxEventsInFlight()
                     + " events awaiting OK on this connection"));
@@ -173,14 +184,75 @@ final class Connection {
                 // Never a false OK: the client may resend, and a resend is idempotent.
                 write(new RelayMessage.Ok(event.id(), false, "error: the event could not be processed, try again"));
             }
-            if (drained != null && eventsInFlight == 0) {
+            if (drained != null && owedOks() == 0) {
                 closeDrained();
             }
         });
     }
 
+    /** NIP-42: sends this connection's challenge, once; it stays valid for as long as the connection lasts. */
+    private void sendChallenge() {
+        if (auth.challenge() == null) {
+            auth.challengeSent(gateway.newChallenge());
+            write(new RelayMessage.AuthChallenge(auth.challenge()));
+        }
+    }
+
+    /** NIP-42: an auth-required answer comes after the challenge that lets the client authenticate. */
+    private void refuse(RelayMessage answer, String reason) {
+        if (reason.startsWith("auth-required:")) {
+            sendChallenge();
+        }
+        write(answer);
+    }
+
+    /**
+     * NIP-42 AUTH: every one gets an OK. The cheap checks come first, on the loop; the signature is checked on a
+     * worker thread, and only then is the pubkey authenticated.
+     */
+    private void authenticate(Event event) {
+        AccessRules rules = settings.access();
+        if (auth.challenge() == null) {
+            sendChallenge();
+            write(new RelayMessage.Ok(event.id(), false,
+                    "invalid: no challenge had been sent on this connection; answer the one just sent"));
+            return;
+        }
+        String refusal = rules.refuseAuth(event, auth.challenge(), System.currentTimeMillis() / 1000);
+        if (refusal == null && !auth.hasRoomFor(event.pubkey(), rules.maxPubkeys())) {
+            refusal = "restricted: at most " + rules.maxPubkeys() + " pubkeys may authenticate on one connection";
+        }
+        if (refusal != null) {
+            write(new RelayMessage.Ok(event.id(), false, refusal));
+            return;
+        }
+        auth.verifying();
+        gateway.verifySignature(event).onComplete(ar -> {
+            boolean valid = ar.succeeded() && ar.result();
+            auth.verified(valid ? event.pubkey() : null);
+            write(new RelayMessage.Ok(event.id(), valid, valid ? ""
+                    : ar.succeeded() ? "invalid: bad id or signature" : "error: the AUTH event could not be checked"));
+            if (drained != null && owedOks() == 0) {
+                closeDrained();
+            }
+        });
+    }
+
+    /** EVENTs and AUTHs read from this client and not yet answered with their OK. */
+    private int owedOks() {
+        return eventsInFlight + auth.pendingVerifications();
+    }
+
     private void subscribe(ClientMessage.Req req) {
         Subscription old = subscriptions.get(req.subscriptionId());
+        String refusal = settings.access().refuseRead(req.filters(), auth.pubkeys());
+        if (refusal != null) {
+            if (old != null) {
+                end(old); // the REQ replaced it, even though it is refused
+            }
+            refuse(new RelayMessage.Closed(req.subscriptionId(), refusal), refusal);
+            return;
+        }
         if (old != null) {
             end(old); // NIP-01: a REQ with an open id replaces it
         } else if (subscriptions.size() >= settings.maxSubscriptions()) {
@@ -199,7 +271,8 @@ final class Connection {
                 return; // closed or replaced meanwhile; end() told fanout
             }
             if (ar.succeeded()) {
-                gateway.send(Addresses.QUERY, new QueryRequest(gateway.gatewayId(), sub.serial, sub.filters));
+                gateway.send(Addresses.QUERY,
+                        new QueryRequest(gateway.gatewayId(), sub.serial, sub.filters, auth.readers()));
             } else {
                 end(sub);
                 write(new RelayMessage.Closed(sub.id, failureReason(ar.cause())));
@@ -218,6 +291,11 @@ final class Connection {
         gateway.unregister(sub);
         gateway.send(Addresses.FANOUT_SUBSCRIPTIONS,
                 new SubscriptionChange.Close(gateway.gatewayId(), id, sub.serial));
+    }
+
+    /** NIP-42: whether this connection may see an event with these parties (null: a public event). */
+    boolean mayRead(Set<String> parties) {
+        return PrivateKinds.mayRead(parties, auth.pubkeys());
     }
 
     /** @param eventJson the event's JSON in UTF-8, encoded once for every subscriber on this gateway */
@@ -338,7 +416,7 @@ final class Connection {
     Future<Void> drain() {
         drained = Promise.promise();
         ws.pause();
-        if (eventsInFlight == 0) {
+        if (owedOks() == 0) {
             closeDrained();
         }
         return drained.future();

@@ -16,6 +16,7 @@ record GatewaySettings(
         int maxWriteQueueBytes,
         boolean compression,
         long requestTimeoutMillis,
+        AccessRules access,
         JsonObject relayInfo) {
 
     static GatewaySettings from(JsonObject c) {
@@ -32,6 +33,7 @@ record GatewaySettings(
                 c.getInteger("websocket.max_write_queue_bytes"),
                 c.getBoolean("websocket.compression"),
                 c.getLong("bus.request_timeout_ms"),
+                AccessRules.from(c),
                 c.getJsonObject("relay_info"));
     }
 }

@@ -1,10 +1,13 @@
 package dev.strata.gateway;
 
 import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -13,6 +16,10 @@ import dev.strata.bus.Codecs;
 import dev.strata.bus.Delivery;
 import dev.strata.bus.QueryChunk;
 import dev.strata.bus.StoreStatus;
+import dev.strata.model.Bip340;
+import dev.strata.model.Event;
+import dev.strata.model.Hex;
+import dev.strata.model.PrivateKinds;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -40,6 +47,10 @@ public final class GatewayVerticle extends AbstractVerticle {
     /** Every live subscription of this gateway by serial: how deliveries and query chunks find theirs. */
     private final Map<Long, Subscription> subscriptions = new HashMap<>();
     private GatewaySettings settings;
+    private PrivateKinds privateKinds;
+    /** One per instance, so challenges are drawn on this loop alone and never wait on another's lock. */
+    private final SecureRandom random = drbg();
+    private final Bip340 signatures = Bip340.best();
     private HttpServer server;
     private MessageConsumer<Object> inbox;
     private long nextConnectionId;
@@ -56,6 +67,7 @@ public final class GatewayVerticle extends AbstractVerticle {
     public void start(Promise<Void> started) {
         Codecs.register(vertx);
         settings = GatewaySettings.from(config());
+        privateKinds = settings.access().privateKinds();
         inbox = vertx.eventBus().localConsumer(Addresses.gateway(gatewayId), this::onBusMessage);
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(settings.host())
@@ -163,9 +175,11 @@ public final class GatewayVerticle extends AbstractVerticle {
         Object body = message.body();
         if (body instanceof Delivery delivery) {
             byte[] eventJson = null;
+            // NIP-42: an event of a private kind goes only to connections authenticated as one of its parties.
+            Set<String> parties = privateKinds.isEmpty() ? null : privateKinds.partiesOf(delivery.eventJson());
             for (long serial : delivery.serials()) {
                 Subscription sub = subscriptions.get(serial);
-                if (sub != null) {
+                if (sub != null && (parties == null || sub.connection.mayRead(parties))) {
                     if (eventJson == null) {
                         eventJson = delivery.eventJson().getBytes(StandardCharsets.UTF_8);
                     }
@@ -208,6 +222,27 @@ public final class GatewayVerticle extends AbstractVerticle {
 
     GatewaySettings settings() {
         return settings;
+    }
+
+    /** A generator of its own (the default one on Linux shares a process-wide lock between instances). */
+    private static SecureRandom drbg() {
+        try {
+            return SecureRandom.getInstance("DRBG");
+        } catch (NoSuchAlgorithmException e) {
+            return new SecureRandom();
+        }
+    }
+
+    /** NIP-42: a fresh challenge, 128 random bits in hex. */
+    String newChallenge() {
+        byte[] bytes = new byte[16];
+        random.nextBytes(bytes);
+        return Hex.encode(bytes);
+    }
+
+    /** True when the AUTH event's id and signature are valid; checked on a worker thread, never on the loop. */
+    Future<Boolean> verifySignature(Event event) {
+        return vertx.executeBlocking(() -> event.hasValidId() && event.hasValidSignature(signatures), false);
     }
 
     long newSerial() {

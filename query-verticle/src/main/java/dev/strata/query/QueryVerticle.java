@@ -11,6 +11,7 @@ import dev.strata.bus.QueryChunk;
 import dev.strata.bus.QueryRequest;
 import dev.strata.bus.StoreStatus;
 import dev.strata.model.Filter;
+import dev.strata.model.PrivateKinds;
 import dev.strata.store.EventStore;
 import dev.strata.store.QueryCursor;
 import dev.strata.store.QueryPage;
@@ -38,6 +39,7 @@ public final class QueryVerticle extends AbstractVerticle {
     private int defaultLimit;
     private int maxLimit;
     private int maxActive;
+    private PrivateKinds privateKinds;
     private DeliveryOptions chunkOptions;
     private int active;
     private final List<MessageConsumer<?>> consumers = new ArrayList<>();
@@ -56,6 +58,7 @@ public final class QueryVerticle extends AbstractVerticle {
         defaultLimit = config().getInteger("limits.default_limit");
         maxLimit = config().getInteger("limits.max_limit");
         maxActive = config().getInteger("query.max_active");
+        privateKinds = PrivateKinds.parse(config().getString("auth.private_kinds"));
         chunkOptions = new DeliveryOptions().setSendTimeout(config().getLong("bus.request_timeout_ms"));
         consumers.add(vertx.eventBus().<QueryRequest>consumer(Addresses.QUERY, m -> run(m.body())));
         consumers.add(vertx.eventBus().consumer(Addresses.STORE_STATUS,
@@ -83,6 +86,8 @@ public final class QueryVerticle extends AbstractVerticle {
         private final Set<String> sent = new HashSet<>();
         private int filterIndex = -1;
         private Filter filter;
+        /** NIP-42: the filter may match events of private kinds, which only their parties may see. */
+        private boolean mayMatchPrivate;
         private int remaining;
         private long budget = scanBudget;
 
@@ -98,6 +103,7 @@ public final class QueryVerticle extends AbstractVerticle {
                 return;
             }
             filter = request.filters().get(filterIndex);
+            mayMatchPrivate = privateKinds.reachableBy(filter);
             remaining = filter.effectiveLimit(defaultLimit, maxLimit);
             page(null);
         }
@@ -122,6 +128,9 @@ public final class QueryVerticle extends AbstractVerticle {
             List<String> ids = new ArrayList<>(page.events().size());
             List<String> jsons = new ArrayList<>(page.events().size());
             for (StoredEvent e : page.events()) {
+                if (mayMatchPrivate && !PrivateKinds.mayRead(privateKinds.partiesOf(e.json()), request.readers())) {
+                    continue; // left out before the limit counts it, so the reader still gets its limit's worth
+                }
                 remaining--;
                 if (sent.add(e.id())) {
                     ids.add(e.id());

@@ -28,7 +28,7 @@ import io.vertx.core.json.JsonObject;
  */
 public final class Relay {
     /** The NIPs this relay implements and tests end to end. */
-    static final List<Integer> SUPPORTED_NIPS = List.of(1, 11, 13);
+    static final List<Integer> SUPPORTED_NIPS = List.of(1, 11, 13, 42);
 
     private final Vertx vertx;
     private final EventStore store;
@@ -101,9 +101,12 @@ public final class Relay {
                 .put("max_event_tags", c.getInteger("limits.max_event_tags"))
                 .put("max_content_length", c.getInteger("limits.max_content_length"))
                 .put("min_pow_difficulty", c.getInteger("limits.min_pow_difficulty"))
-                .put("auth_required", false)
+                // NIP-11: auth_required means nothing at all can be done before AUTH.
+                .put("auth_required", c.getBoolean("auth.required_for_reads")
+                        && c.getBoolean("auth.required_for_writes"))
                 .put("payment_required", false)
-                .put("restricted_writes", c.getInteger("limits.min_pow_difficulty") > 0)
+                .put("restricted_writes", c.getBoolean("auth.required_for_writes")
+                        || c.getInteger("limits.min_pow_difficulty") > 0)
                 .put("created_at_upper_limit", c.getLong("limits.created_at_future_seconds"));
         if (c.getLong("limits.created_at_past_seconds") > 0) {
             limitation.put("created_at_lower_limit", c.getLong("limits.created_at_past_seconds"));

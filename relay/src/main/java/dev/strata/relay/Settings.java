@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.strata.model.PrivateKinds;
+import dev.strata.model.RelayUrl;
 import dev.strata.store.postgres.PgConfig;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -35,6 +37,7 @@ final class Settings {
             string("relay.description", "A Strata Nostr relay.", "NIP-11 description."),
             string("relay.pubkey", "", "NIP-11 admin pubkey (64 hex), empty for none."),
             string("relay.contact", "", "NIP-11 contact URI, empty for none."),
+            string("relay.url", "", "Public WebSocket URL of this relay (e.g. wss://relay.example.com/), matched against the relay tags of NIP-42 AUTH and NIP-62 events; empty = ws://localhost:<server.port>/."),
             string("store.engine", "lmdb",
                     "Event store: lmdb (embedded, in store.data_dir) or postgresql (at store.pg_url)."),
             string("store.data_dir", "./data", "Directory of the embedded LMDB store (created if missing)."),
@@ -84,6 +87,16 @@ final class Settings {
             integer("websocket.max_write_queue_bytes", 1 << 20, 64 << 10, MAX_INT,
                     "Bytes queued to one client at most; a client that lets more pile up is disconnected."),
             bool("websocket.compression", true, "Offer permessage-deflate."),
+            bool("auth.required_for_reads", false,
+                    "NIP-42: REQs are served only to authenticated connections; others get CLOSED \"auth-required:\"."),
+            bool("auth.required_for_writes", false, "NIP-42: EVENTs are accepted only from authenticated "
+                    + "connections (any pubkey); others get OK false \"auth-required:\"."),
+            string("auth.private_kinds", "", "Kinds served only to their parties (the author and p-tagged "
+                    + "pubkeys) once they AUTH, comma-separated, e.g. 4,1059 (DMs, gift wraps); empty = none."),
+            integer("auth.max_pubkeys", 16, 1, 1000,
+                    "Pubkeys that may authenticate on one connection; past it, AUTH gets OK false \"restricted:\"."),
+            integer("auth.created_at_window_seconds", 600, 1, 86_400, "How far an AUTH event's created_at may be "
+                    + "from now (NIP-42 suggests ~10 minutes); further gets OK false \"invalid:\"."),
             integer("ingest.max_pending", 20_000, 1, MAX_INT,
                     "Events being verified or stored at once, relay-wide; past it, OK false \"rate-limited:\"."),
             integer("ingest.verify_batch", 64, 1, 10_000, "Signatures checked per worker task."),
@@ -194,6 +207,15 @@ final class Settings {
         if (!c.getString("store.pg_schema").matches("[a-z_][a-z0-9_]{0,62}")) {
             throw new ConfigException("setting \"store.pg_schema\" must be 1 to 63 of a-z, 0-9 and _, "
                     + "not starting with a digit");
+        }
+        if (!c.getString("relay.url").isEmpty() && RelayUrl.parse(c.getString("relay.url")) == null) {
+            throw new ConfigException("setting \"relay.url\" must be a ws:// or wss:// URL with a host, or empty");
+        }
+        try {
+            PrivateKinds.parse(c.getString("auth.private_kinds"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("setting \"auth.private_kinds\" must list kinds separated by commas: "
+                    + e.getMessage());
         }
         String pubkey = c.getString("relay.pubkey");
         if (!pubkey.isEmpty() && !pubkey.matches("[0-9a-f]{64}")) {

@@ -55,9 +55,11 @@ final class RelayClient implements AutoCloseable {
     static RelayClient connect(Vertx vertx, int port) throws Exception {
         WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
                 .setMaxFrameSize(16 << 20).setMaxMessageSize(16 << 20));
-        WebSocket ws = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/"))
+        // Handlers are set on the event loop as the upgrade completes: a relay may speak first (a NIP-42 challenge
+        // on connect), and what arrives before a handler is set would be lost.
+        return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/"))
+                .map(ws -> new RelayClient(client, ws))
                 .toCompletionStage().toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
-        return new RelayClient(client, ws);
     }
 
     void send(String text) {
@@ -96,6 +98,27 @@ final class RelayClient implements AutoCloseable {
     void publishAccepted(Event e) throws Exception {
         RelayMessage.Ok ok = publish(e);
         assertTrue(ok.accepted(), "expected OK true for " + e + ", got " + ok);
+    }
+
+    /** NIP-42: the next message is the relay's AUTH challenge; returns it. */
+    String challenge() throws Exception {
+        return next(RelayMessage.AuthChallenge.class).challenge();
+    }
+
+    /** NIP-42: sends {@code ["AUTH", <event>]} and returns the OK for it. */
+    RelayMessage.Ok auth(Event authEvent) throws Exception {
+        send("[\"AUTH\"," + authEvent.toJson() + "]");
+        RelayMessage.Ok ok = next(RelayMessage.Ok.class);
+        assertEquals(authEvent.id(), ok.eventId());
+        return ok;
+    }
+
+    /** Sends a REQ and expects it refused: returns the CLOSED message's reason. */
+    String reqRefused(String subId, String... filters) throws Exception {
+        send("[\"REQ\"," + Json.quote(subId) + "," + String.join(",", filters) + "]");
+        RelayMessage.Closed closed = next(RelayMessage.Closed.class);
+        assertEquals(subId, closed.subscriptionId());
+        return closed.message();
     }
 
     /** Sends a REQ and returns the ids of the stored events, in order, up to its EOSE. */

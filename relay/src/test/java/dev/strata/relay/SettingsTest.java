@@ -51,6 +51,10 @@ class SettingsTest {
         assertMessage("\"limits.default_limit\" must not exceed \"limits.max_limit\"",
                 () -> Settings.load(null, Map.of("STRATA_LIMITS_MAX_LIMIT", "10")));
         assertMessage("\"relay.pubkey\"", () -> Settings.load(null, Map.of("STRATA_RELAY_PUBKEY", "ABC")));
+        assertMessage("\"relay.url\" must be a ws:// or wss:// URL with a host",
+                () -> Settings.load(null, Map.of("STRATA_RELAY_URL", "https://relay.example.com/")));
+        assertMessage("\"auth.private_kinds\" must list kinds separated by commas: \"dm\" is not a kind",
+                () -> Settings.load(null, Map.of("STRATA_AUTH_PRIVATE_KINDS", "4,dm")));
         Files.writeString(file, "[1]");
         assertMessage("is not a JSON object", () -> Settings.load(file, Map.of()));
         assertMessage("cannot read config file", () -> Settings.load(dir.resolve("missing.json"), Map.of()));

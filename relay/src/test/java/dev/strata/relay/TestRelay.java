@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -12,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.strata.model.Bip340;
 import dev.strata.model.Event;
+import dev.strata.model.Hex;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
@@ -137,6 +139,16 @@ final class TestRelay implements AutoCloseable {
     static Event event(int author, long createdAt, int kind, java.util.List<java.util.List<String>> tags,
                        String content) {
         return Event.sign(key(author), createdAt, kind, tags, content, Bip340.best());
+    }
+
+    /** NIP-42: the kind 22242 event that answers {@code challenge} for {@code relayUrl}, dated now. */
+    static Event authEvent(int author, String relayUrl, String challenge) {
+        return event(author, now(), 22242, List.of(List.of("relay", relayUrl), List.of("challenge", challenge)), "");
+    }
+
+    /** The pubkey of test author {@code n}. */
+    static String pubkey(int n) {
+        return Hex.encode(Bip340.best().publicKey(key(n)));
     }
 
     static long now() {
