@@ -6,12 +6,13 @@ import java.util.Set;
 import dev.strata.model.Event;
 import dev.strata.model.Filter;
 import dev.strata.model.PrivateKinds;
+import dev.strata.model.ProtectedEvents;
 import dev.strata.model.RelayUrl;
 import io.vertx.core.json.JsonObject;
 
 /**
- * What a connection may do given the pubkeys it has authenticated (NIP-42): auth-required reads and writes, and
- * kinds served only to their parties. Decided here, at the gateway, because only the gateway
+ * What a connection may do given the pubkeys it has authenticated (NIP-42): auth-required reads and writes, kinds
+ * served only to their parties, and NIP-70 protected events. Decided here, at the gateway, because only the gateway
  * knows a connection's authentication; in a cluster the ingest and query nodes behind it never see it, and query
  * nodes get just the pubkeys a stored query is read for.
  *
@@ -41,6 +42,14 @@ record AccessRules(RelayUrl relayUrl, boolean readsNeedAuth, boolean writesNeedA
 
     /** Why this EVENT is refused on a connection authenticated as {@code pubkeys}, or null when it may go on. */
     String refusePublish(Event e, Set<String> pubkeys) {
+        if (ProtectedEvents.isProtected(e)) {
+            // NIP-70: accepted only from a connection authenticated as the author.
+            if (pubkeys.isEmpty()) {
+                return "auth-required: this event may only be published by its author";
+            }
+            return pubkeys.contains(e.pubkey()) ? null
+                    : "restricted: this event may only be published by its author";
+        }
         if (writesNeedAuth && pubkeys.isEmpty()) {
             return "auth-required: this relay accepts events only from authenticated clients";
         }

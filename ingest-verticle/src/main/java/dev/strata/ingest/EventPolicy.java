@@ -2,11 +2,13 @@ package dev.strata.ingest;
 
 import dev.strata.model.Event;
 import dev.strata.model.ProofOfWork;
+import dev.strata.model.ProtectedEvents;
 import io.vertx.core.json.JsonObject;
 
 /**
- * The relay's rules for what it accepts beyond NIP-01 validity: size bounds, the created_at window and the NIP-13
- * proof of work. Cheap checks only: they run on the event loop before any signature work.
+ * The relay's rules for what it accepts beyond NIP-01 validity: size bounds, the created_at window, the NIP-13
+ * proof of work and NIP-70's reposts. Cheap checks only: they run on the event loop before any signature work. Rules
+ * that depend on who the client authenticated as are the gateway's (it alone knows).
  *
  * @param maxEventTags        tags per event
  * @param maxContentLength    content length in Unicode code points (NIP-11 max_content_length)
@@ -46,6 +48,10 @@ record EventPolicy(int maxEventTags, int maxContentLength, long createdAtPastLim
             if (pow != null) {
                 return pow;
             }
+        }
+        if (ProtectedEvents.embedsProtectedEvent(e)) {
+            // NIP-70: reposts of a protected event must not carry it; the author alone may publish it.
+            return "blocked: a repost must not embed a protected event";
         }
         if (e.kind() == 22242) {
             return "invalid: kind 22242 events are for AUTH only and are never stored"; // NIP-42
