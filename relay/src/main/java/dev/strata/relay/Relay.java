@@ -28,7 +28,7 @@ import io.vertx.core.json.JsonObject;
  */
 public final class Relay {
     /** The NIPs this relay implements and tests end to end. */
-    static final List<Integer> SUPPORTED_NIPS = List.of(1, 11, 13, 42, 70);
+    static final List<Integer> SUPPORTED_NIPS = List.of(1, 11, 13, 42, 65, 70);
 
     private final Vertx vertx;
     private final EventStore store;
