@@ -17,15 +17,18 @@ import io.vertx.core.json.JsonObject;
  * nodes get just the pubkeys a stored query is read for.
  *
  * @param relayUrl       this relay's URL, which an AUTH event's {@code relay} tag must name
+ * @param relay          the same, parsed for the lenient comparison
  * @param windowSeconds  how far an AUTH event's created_at may be from now
  * @param maxPubkeys     pubkeys one connection may authenticate (verified or being verified)
  */
-record AccessRules(RelayUrl relayUrl, boolean readsNeedAuth, boolean writesNeedAuth, PrivateKinds privateKinds,
-                   long windowSeconds, int maxPubkeys) {
+record AccessRules(String relayUrl, RelayUrl relay, boolean readsNeedAuth, boolean writesNeedAuth,
+                   PrivateKinds privateKinds, long windowSeconds, int maxPubkeys) {
     static final int AUTH_KIND = 22242;
 
     static AccessRules from(JsonObject c) {
-        return new AccessRules(RelayUrl.orDefault(c.getString("relay.url"), c.getInteger("server.port")),
+        String configured = c.getString("relay.url");
+        String url = configured.isEmpty() ? "ws://localhost:" + c.getInteger("server.port") + "/" : configured;
+        return new AccessRules(url, RelayUrl.parse(url),
                 c.getBoolean("auth.required_for_reads"), c.getBoolean("auth.required_for_writes"),
                 PrivateKinds.parse(c.getString("auth.private_kinds")), c.getInteger("auth.created_at_window_seconds"),
                 c.getInteger("auth.max_pubkeys"));
@@ -92,8 +95,8 @@ record AccessRules(RelayUrl relayUrl, boolean readsNeedAuth, boolean writesNeedA
         if (!challenge.equals(e.firstTagValue("challenge"))) {
             return "invalid: the challenge tag does not match this connection's challenge";
         }
-        String relay = e.firstTagValue("relay");
-        if (relay == null || !relayUrl.matches(relay)) {
+        String tag = e.firstTagValue("relay");
+        if (tag == null || !relay.matches(tag)) {
             return "invalid: the relay tag does not name this relay (" + relayUrl + ")";
         }
         return null;
