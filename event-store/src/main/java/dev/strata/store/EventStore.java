@@ -31,7 +31,15 @@ public interface EventStore extends AutoCloseable {
      * Stores events, batching them into as few transactions as the engine likes. The results are in the order of
      * {@code events}; each completes only after its event's transaction committed.
      */
-    CompletionStage<List<WriteResult>> write(List<Event> events);
+    default CompletionStage<List<WriteResult>> write(List<Event> events) {
+        return write(events, events.stream().map(Event::toJson).toList());
+    }
+
+    /**
+     * {@link #write(List)}, given each event's {@link Event#toJson()} text, which is what is stored and served: ingest
+     * makes it anyway to announce the event, off the store's threads.
+     */
+    CompletionStage<List<WriteResult>> write(List<Event> events, List<String> jsons);
 
     /**
      * One page of a filter's matches, newest first, starting after {@code after} (null for the first page).

@@ -10,21 +10,24 @@ import dev.strata.model.Event;
 import dev.strata.model.KindClass;
 
 /**
- * Applies events to a write transaction under NIP-01's storage rules. Each decision reads the transaction's own
+ * Applies events to a primary write transaction under NIP-01's storage rules, and notes in the transaction (the
+ * {@code pending} table) and in {@link IndexWork} what the index must do. Each decision reads the transaction's own
  * earlier writes, so duplicates and competing versions inside one batch are decided exactly as across batches.
  * Confined to the writer thread: it reuses its buffers.
  */
 final class EventWriter {
     private final Tables tables;
-    private final ByteBuffer empty = ByteBuffer.allocateDirect(0);
     private final ByteBuffer key = ByteBuffer.allocateDirect(Keys.MAX_KEY_BYTES);
     private final ByteBuffer version = ByteBuffer.allocateDirect(Values.VERSION_BYTES);
+    private final ByteBuffer serialKey = ByteBuffer.allocateDirect(Long.BYTES);
+    private long nextSerial;
 
-    EventWriter(Tables tables) {
+    EventWriter(Tables tables, long nextSerial) {
         this.tables = tables;
+        this.nextSerial = nextSerial;
     }
 
-    WriteResult apply(Txn<ByteBuffer> txn, Event e) {
+    WriteResult apply(Txn<ByteBuffer> txn, Event e, byte[] json, IndexWork work) {
         KindClass kindClass = e.kindClass();
         if (kindClass == KindClass.EPHEMERAL) {
             return WriteResult.EPHEMERAL;
@@ -42,11 +45,15 @@ final class EventWriter {
                 if (!supersedes(e.createdAt(), id, currentCreatedAt, currentId)) {
                     return WriteResult.STALE;
                 }
-                delete(txn, currentId);
+                remove(txn, currentId, work);
             }
-            tables.replaceable.put(txn, Keys.bytes(key, replaceKey), Values.version(version, e.createdAt(), id));
+            tables.replaceable.put(txn, Keys.bytes(key, replaceKey), Values.version(version, e.createdAt(), id),
+                    Tables.PLAIN);
         }
-        insert(txn, e, id);
+        ByteBuffer record = tables.events.reserve(txn, Keys.bytes(key, id), Values.eventSize(json), Tables.PLAIN);
+        Values.writeEvent(record, e.createdAt(), json);
+        Values.writePendingAdd(tables.pending.reserve(txn, serial(), Values.PENDING_ADD_BYTES, Tables.PLAIN), id);
+        work.add(e, id);
         return WriteResult.STORED;
     }
 
@@ -58,22 +65,31 @@ final class EventWriter {
         return Arrays.compareUnsigned(id, otherId) < 0;
     }
 
-    private void insert(Txn<ByteBuffer> txn, Event e, byte[] id) {
-        byte[] json = e.toJson().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer record = tables.events.reserve(txn, Keys.bytes(key, id), Values.eventSize(json));
-        Values.writeEvent(record, e.createdAt(), json);
-        long time = Keys.invertedTime(e.createdAt());
-        for (IndexPrefix entry : IndexPrefix.of(e)) {
-            tables.index(entry.index()).put(txn, Keys.indexKey(key, entry.prefix(), time, id), empty);
-        }
+    /**
+     * Deletes a stored event's body; its index entries go in the index transaction that follows. The pending entry
+     * keeps the body, which a replay after a crash needs to find those entries.
+     */
+    private void remove(Txn<ByteBuffer> txn, byte[] id, IndexWork work) {
+        byte[] body = Values.jsonBytes(tables.events.get(txn, Keys.bytes(key, id)));
+        Event old = Values.parse(new String(body, StandardCharsets.UTF_8));
+        Values.writePendingRemove(tables.pending.reserve(txn, serial(), Values.pendingRemoveSize(body), Tables.PLAIN),
+                id, body);
+        tables.events.delete(txn, Keys.bytes(key, id));
+        work.remove(old, id);
     }
 
-    private void delete(Txn<ByteBuffer> txn, byte[] id) {
-        Event old = Values.event(tables.events.get(txn, Keys.bytes(key, id)));
-        long time = Keys.invertedTime(old.createdAt());
-        for (IndexPrefix entry : IndexPrefix.of(old)) {
-            tables.index(entry.index()).delete(txn, Keys.indexKey(key, entry.prefix(), time, id));
-        }
-        tables.events.delete(txn, Keys.bytes(key, id));
+    private ByteBuffer serial() {
+        serialKey.clear();
+        serialKey.putLong(nextSerial++);
+        return serialKey.flip();
+    }
+
+    /** The serial the next pending entry gets; a transaction that did not commit gives its serials back. */
+    long nextSerial() {
+        return nextSerial;
+    }
+
+    void rewind(long serial) {
+        nextSerial = serial;
     }
 }

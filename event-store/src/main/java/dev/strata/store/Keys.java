@@ -2,6 +2,7 @@ package dev.strata.store;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import dev.strata.model.Event;
 import dev.strata.model.Hex;
@@ -89,13 +90,30 @@ final class Keys {
         return buf.flip();
     }
 
+    static byte[] indexKeyBytes(byte[] prefix, long invertedTime, byte[] id) {
+        return ByteBuffer.allocate(prefix.length + POSITION_BYTES).put(prefix).putLong(invertedTime).put(id).array();
+    }
+
     static ByteBuffer bytes(ByteBuffer buf, byte[] bytes) {
         buf.clear();
         buf.put(bytes);
         return buf.flip();
     }
 
-    private static byte[] concat(byte[] a, byte[] b) {
+    /** A tag prefix as a set element. */
+    record TagKey(byte[] bytes) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof TagKey t && Arrays.equals(bytes, t.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes);
+        }
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
         byte[] out = new byte[a.length + b.length];
         System.arraycopy(a, 0, out, 0, a.length);
         System.arraycopy(b, 0, out, a.length, b.length);

@@ -15,23 +15,28 @@ import dev.strata.model.Event;
 import dev.strata.model.Filter;
 
 /**
- * The embedded engine: an LMDB environment in one directory, one writer thread that batches many events per
- * transaction, and a small pool of reader threads for queries.
+ * The embedded engine: two LMDB environments in one directory (the events, synced at every commit, and their
+ * indexes, derived and rebuilt when a machine crash may have torn them: see {@link Tables}), one writer thread that
+ * batches many events per transaction, and a small pool of reader threads for queries.
  *
  * <p>A write whose events do not fit in the write queue fails at once with a {@link RejectedExecutionException}
  * whose message starts with {@code rate-limited:}. After {@link #close()}, writes and queries fail with an
  * {@link IllegalStateException}.
  */
 public final class LmdbEventStore implements EventStore {
+    private static final System.Logger LOG = System.getLogger(LmdbEventStore.class.getName());
+
     private final Tables tables;
+    private final IndexTrust trust;
     private final Writer writer;
     private final PageReader pages;
     private final ExecutorService readers;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private LmdbEventStore(Tables tables, LmdbConfig config) {
+    private LmdbEventStore(Tables tables, IndexTrust trust, LmdbConfig config) {
         this.tables = tables;
-        this.writer = new Writer(tables, config.maxBatch(), config.writeQueueCapacity());
+        this.trust = trust;
+        this.writer = new Writer(tables, 0, config.maxBatch(), config.writeQueueCapacity());
         this.pages = new PageReader(tables);
         AtomicInteger threadNumber = new AtomicInteger();
         this.readers = Executors.newFixedThreadPool(config.readThreads(), task -> {
@@ -41,21 +46,46 @@ public final class LmdbEventStore implements EventStore {
         });
     }
 
-    /** Opens the store in {@code config.dir()}, creating it when missing. */
+    /**
+     * Opens the store in {@code config.dir()}, creating it when missing. Before it returns, the index holds every
+     * stored event: the index work a crash cut off is replayed, and an index a machine crash may have torn is
+     * rebuilt from the events (which takes a while for a large store, and is logged).
+     */
     public static LmdbEventStore open(LmdbConfig config) throws IOException {
-        return new LmdbEventStore(Tables.open(config.dir(), config.initialMapSize()), config);
+        Tables tables = Tables.open(config.dir(), config.initialMapSize());
+        try {
+            IndexTrust trust = new IndexTrust(config.dir());
+            if (trust.indexIsWhole()) {
+                trust.opened();
+                Recovery.replayPending(tables);
+            } else {
+                trust.rebuilding();
+                long started = System.nanoTime();
+                Recovery.rebuild(tables);
+                LOG.log(System.Logger.Level.INFO, "rebuilt the index of " + config.dir() + " in "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms (a new store, or the"
+                        + " machine stopped while the store was open)");
+                trust.opened();
+            }
+            // Recovery leaves the pending table empty, so serials start again from 0.
+            return new LmdbEventStore(tables, trust, config);
+        } catch (IOException | RuntimeException e) {
+            tables.close();
+            throw e;
+        }
     }
 
     @Override
-    public CompletionStage<List<WriteResult>> write(List<Event> events) {
-        return writer.submit(events);
+    public CompletionStage<List<WriteResult>> write(List<Event> events, List<String> jsons) {
+        return writer.submit(events, jsons);
     }
 
     @Override
     public CompletionStage<QueryPage> query(Filter filter, QueryCursor after, int maxEvents, int maxScanned) {
         try {
             return CompletableFuture.supplyAsync(
-                    () -> tables.read(txn -> pages.read(txn, filter, after, maxEvents, maxScanned)), readers)
+                    () -> tables.read((indexTxn, primaryTxn) ->
+                            pages.read(indexTxn, primaryTxn, filter, after, maxEvents, maxScanned)), readers)
                     .minimalCompletionStage();
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedStage(new IllegalStateException("the event store is closed"));
@@ -84,7 +114,16 @@ public final class LmdbEventStore implements EventStore {
                 interrupted = true;
             }
         }
-        tables.close();
+        // The index commits unsynced; synced now, and marked so, it needs no rebuild at the next open.
+        try {
+            tables.syncIndex();
+            trust.closedCleanly();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not sync the index of the event store; it will be rebuilt"
+                    + " at the next open: " + e);
+        } finally {
+            tables.close();
+        }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }

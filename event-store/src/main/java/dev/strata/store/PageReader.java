@@ -23,7 +23,9 @@ final class PageReader {
         this.tables = tables;
     }
 
-    QueryPage read(Txn<ByteBuffer> txn, Filter filter, QueryCursor after, int maxEvents, int maxScanned) {
+    /** Candidates come from the index snapshot, bodies from the primary one (see {@link Tables#read}). */
+    QueryPage read(Txn<ByteBuffer> indexTxn, Txn<ByteBuffer> primaryTxn, Filter filter, QueryCursor after,
+                   int maxEvents, int maxScanned) {
         // A page must examine something, or its cursor could not move on.
         if (maxEvents < 1 || maxScanned < 1) {
             throw new IllegalArgumentException("maxEvents and maxScanned must be positive");
@@ -34,7 +36,7 @@ final class PageReader {
             return new QueryPage(List.of(), null, 0);
         }
         boolean exact = plan instanceof QueryPlan.Ids ids ? ids.exact() : ((QueryPlan.Walk) plan).exact();
-        try (Candidates candidates = open(txn, plan, range)) {
+        try (Candidates candidates = open(indexTxn, primaryTxn, plan, range)) {
             List<StoredEvent> events = new ArrayList<>();
             ByteBuffer key = ByteBuffer.allocateDirect(Keys.ID_BYTES);
             long scanned = 0;
@@ -47,9 +49,9 @@ final class PageReader {
                 }
                 lastTime = candidates.time();
                 System.arraycopy(candidates.id(), 0, lastId, 0, lastId.length);
-                ByteBuffer value = tables.events.get(txn, Keys.bytes(key, lastId));
+                ByteBuffer value = tables.events.get(primaryTxn, Keys.bytes(key, lastId));
                 if (value == null) {
-                    throw new IllegalStateException("index entry without its event: " + Hex.encode(lastId));
+                    continue; // removed after the index snapshot was taken; its entries follow it out
                 }
                 String json = Values.json(value);
                 if (exact) {
@@ -68,11 +70,11 @@ final class PageReader {
         }
     }
 
-    private Candidates open(Txn<ByteBuffer> txn, QueryPlan plan, Range range) {
+    private Candidates open(Txn<ByteBuffer> indexTxn, Txn<ByteBuffer> primaryTxn, QueryPlan plan, Range range) {
         if (plan instanceof QueryPlan.Ids ids) {
-            return IdLookups.open(txn, tables.events, ids.ids(), range);
+            return IdLookups.open(primaryTxn, tables.events, ids.ids(), range);
         }
         QueryPlan.Walk walk = (QueryPlan.Walk) plan;
-        return MergedScan.open(txn, tables.index(walk.index()), walk.prefixes(), range);
+        return MergedScan.open(indexTxn, tables.index(walk.index()), walk.prefixes(), range);
     }
 }

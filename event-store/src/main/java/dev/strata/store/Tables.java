@@ -9,92 +9,162 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.stream.Stream;
 
 import org.lmdbjava.Dbi;
 import org.lmdbjava.DbiFlags;
 import org.lmdbjava.Env;
 import org.lmdbjava.EnvFlags;
+import org.lmdbjava.PutFlags;
 import org.lmdbjava.Txn;
 
 /**
- * The LMDB environment and its sub-databases.
+ * The two LMDB environments of a store and their sub-databases.
  *
- * <p>Only the default, fully synchronous commit is used: a committed transaction survives a crash, and every event
- * is written with all its index entries in one transaction. {@code MDB_NOTLS} ties read transactions to no thread,
- * so pooled reader threads may use them.
+ * <p>The <em>primary</em> environment (the store directory) holds the truth: the events, the current version of
+ * each replaceable key, and the index work not yet applied. Every primary commit is fully synchronous, so an
+ * acknowledged event survives any crash. It writes few pages per event (its body and one id-keyed entry).
+ *
+ * <p>The <em>index</em> environment ({@code index/} inside it) holds the secondary indexes, which are derived from
+ * the primary: an event costs a page in each of several B-trees there, and syncing those pages at every commit is
+ * what limits an LMDB relay's ingest rate. So it commits with {@code MDB_NOSYNC}: a process crash loses nothing
+ * (the kernel holds the written pages and LMDB's copy-on-write keeps every committed state whole), and after an
+ * operating-system crash, which could leave it torn, it is rebuilt from the primary ({@link IndexTrust}).
+ *
+ * <p>{@code MDB_NOTLS} ties read transactions to no thread, so pooled reader threads may use them.
  */
 final class Tables implements AutoCloseable {
-    /** id → created_at (8 bytes) then the event's JSON in UTF-8. */
+    /**
+     * The flags of a plain put. lmdbjava folds a flag array with a stream on every call, a tenth of an indexer's
+     * time, unless the array is null.
+     */
+    static final PutFlags[] PLAIN = null;
+
+    /** id → created_at (8 bytes) then the event's JSON in UTF-8. Primary. */
     final Dbi<ByteBuffer> events;
-    /** {@link Keys#replaceKey} → created_at (8 bytes) then the id of the version currently stored. */
+    /** {@link Keys#replaceKey} → created_at (8 bytes) then the id of the version currently stored. Primary. */
     final Dbi<ByteBuffer> replaceable;
+    /** Serial (8 bytes) → index work committed in the primary, not yet known to be in the index. Primary. */
+    final Dbi<ByteBuffer> pending;
 
     private final Path dir;
-    private final Env<ByteBuffer> env;
+    private final Env<ByteBuffer> primary;
+    private final Env<ByteBuffer> index;
     private final Map<Index, Dbi<ByteBuffer>> indexes = new EnumMap<>(Index.class);
     /**
-     * LMDB may change the map size only while the process has no transaction open: reads hold the read side, and
-     * the writer, the only one that resizes, takes the write side between its own transactions.
+     * LMDB may change an environment's map size only while the process has no transaction open in it: reads hold
+     * the read sides, and the writer, the only one that resizes, takes a write side between its own transactions.
      */
-    private final ReadWriteLock resizeLock = new ReentrantReadWriteLock();
+    private final ReadWriteLock primaryResize = new ReentrantReadWriteLock();
+    private final ReadWriteLock indexResize = new ReentrantReadWriteLock();
 
-    private Tables(Path dir, Env<ByteBuffer> env) {
+    private Tables(Path dir, Env<ByteBuffer> primary, Env<ByteBuffer> index) {
         this.dir = dir;
-        this.env = env;
-        events = env.openDbi("events", DbiFlags.MDB_CREATE);
-        replaceable = env.openDbi("replaceable", DbiFlags.MDB_CREATE);
-        for (Index index : Index.values()) {
-            indexes.put(index, env.openDbi(index.dbName(), DbiFlags.MDB_CREATE));
+        this.primary = primary;
+        this.index = index;
+        events = primary.openDbi("events", DbiFlags.MDB_CREATE);
+        replaceable = primary.openDbi("replaceable", DbiFlags.MDB_CREATE);
+        pending = primary.openDbi("pending", DbiFlags.MDB_CREATE);
+        for (Index i : Index.values()) {
+            indexes.put(i, index.openDbi(i.dbName(), DbiFlags.MDB_CREATE));
         }
     }
 
     /**
-     * Opens or creates the environment in {@code dir}. An existing store larger than {@code initialMapSize} gets a
-     * map that covers it (LMDB does that on open).
+     * Opens or creates both environments under {@code dir}. An existing store larger than {@code initialMapSize}
+     * gets a map that covers it (LMDB does that on open).
      */
     static Tables open(Path dir, long initialMapSize) throws IOException {
-        Files.createDirectories(dir);
-        Env<ByteBuffer> env = Env.create()
+        Path indexDir = indexDir(dir);
+        Files.createDirectories(indexDir);
+        Env<ByteBuffer> primary = Env.create()
                 .setMapSize(initialMapSize)
-                .setMaxDbs(2 + Index.values().length)
+                .setMaxDbs(3)
                 .open(dir.toFile(), EnvFlags.MDB_NOTLS);
-        return new Tables(dir, env);
-    }
-
-    Dbi<ByteBuffer> index(Index index) {
-        return indexes.get(index);
-    }
-
-    /** Runs {@code work} in a read-only transaction, which it must not let escape. */
-    <R> R read(Function<Txn<ByteBuffer>, R> work) {
-        resizeLock.readLock().lock();
         try {
-            try (Txn<ByteBuffer> txn = env.txnRead()) {
-                return work.apply(txn);
-            }
-        } finally {
-            resizeLock.readLock().unlock();
+            Env<ByteBuffer> index = Env.create()
+                    .setMapSize(initialMapSize)
+                    .setMaxDbs(Index.values().length)
+                    // Written in place through the map: no copy of each dirty page and no write call per page at
+                    // commit, which were most of an index commit's cost. A process that dies mid-commit still
+                    // leaves the last committed state (LMDB updates the older of its two meta pages, txnid last).
+                    .open(indexDir.toFile(), EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOSYNC, EnvFlags.MDB_WRITEMAP);
+            return new Tables(dir, primary, index);
+        } catch (RuntimeException e) {
+            primary.close();
+            throw e;
         }
     }
 
-    /** A write transaction; LMDB allows one at a time, and only the writer thread opens them. */
-    Txn<ByteBuffer> write() {
-        return env.txnWrite();
+    static Path indexDir(Path dir) {
+        return dir.resolve("index");
     }
 
-    /** Doubles the map. The caller must have no transaction open; waits for reads in progress to finish. */
-    void growMap() {
-        resizeLock.writeLock().lock();
+    Dbi<ByteBuffer> index(Index i) {
+        return indexes.get(i);
+    }
+
+    /**
+     * Runs {@code work} in read-only transactions of both environments, which it must not let escape. The index
+     * snapshot is taken first: the writer commits an event to the primary before it indexes it, and removes a body
+     * before its index entries, so every index entry of the snapshot names an event the primary snapshot has or
+     * one removed meanwhile (which a reader skips).
+     */
+    <R> R read(BiFunction<Txn<ByteBuffer>, Txn<ByteBuffer>, R> work) {
+        indexResize.readLock().lock();
+        primaryResize.readLock().lock();
+        try (Txn<ByteBuffer> indexTxn = index.txnRead(); Txn<ByteBuffer> primaryTxn = primary.txnRead()) {
+            return work.apply(indexTxn, primaryTxn);
+        } finally {
+            primaryResize.readLock().unlock();
+            indexResize.readLock().unlock();
+        }
+    }
+
+    /** A primary write transaction; LMDB allows one at a time, and only the writer thread opens them. */
+    Txn<ByteBuffer> writePrimary() {
+        return primary.txnWrite();
+    }
+
+    /** An index write transaction; only the writer thread opens them. */
+    Txn<ByteBuffer> writeIndex() {
+        return index.txnWrite();
+    }
+
+    /** Doubles the primary map. The caller must have no transaction open; waits for reads in progress. */
+    void growPrimary() {
+        grow(primary, primaryResize);
+    }
+
+    /** Doubles the index map, under the same conditions. */
+    void growIndex() {
+        grow(index, indexResize);
+    }
+
+    private static void grow(Env<ByteBuffer> env, ReadWriteLock lock) {
+        lock.writeLock().lock();
         try {
             env.setMapSize(env.info().mapSize * 2);
         } finally {
-            resizeLock.writeLock().unlock();
+            lock.writeLock().unlock();
         }
     }
 
+    /** Writes what the index environment's unsynced commits left with the kernel to its disk. */
+    void syncIndex() {
+        index.sync(true);
+    }
+
+    /**
+     * The primary's files, and the pages the index uses: a writable map makes LMDB size the index file to the whole
+     * map, most of it a hole that takes no disk.
+     */
     long diskSizeBytes() {
+        return filesSize(dir) + (index.info().lastPageNumber + 1) * index.stat().pageSize;
+    }
+
+    private static long filesSize(Path dir) {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(Files::isRegularFile).mapToLong(Tables::size).sum();
         } catch (IOException e) {
@@ -112,6 +182,10 @@ final class Tables implements AutoCloseable {
 
     @Override
     public void close() {
-        env.close();
+        try {
+            index.close();
+        } finally {
+            primary.close();
+        }
     }
 }

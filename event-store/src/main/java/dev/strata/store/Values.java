@@ -7,11 +7,15 @@ import dev.strata.model.Event;
 import dev.strata.model.InvalidEventException;
 
 /**
- * The byte layout of the values in {@link Tables#events} and {@link Tables#replaceable}. Both start with created_at
- * so ordering and replacement decisions need no JSON parsing.
+ * The byte layout of the values in {@link Tables#events}, {@link Tables#replaceable} and {@link Tables#pending}.
+ * The first two start with created_at so ordering and replacement decisions need no JSON parsing; a pending entry
+ * is a marker byte (index or unindex), the event's id and, to unindex, the body it had.
  */
 final class Values {
     static final int VERSION_BYTES = Long.BYTES + Keys.ID_BYTES;
+    static final int PENDING_ADD_BYTES = 1 + Keys.ID_BYTES;
+    private static final byte PENDING_ADD = 1;
+    private static final byte PENDING_REMOVE = 2;
 
     private Values() {
     }
@@ -30,9 +34,13 @@ final class Values {
     }
 
     static String json(ByteBuffer value) {
+        return new String(jsonBytes(value), StandardCharsets.UTF_8);
+    }
+
+    static byte[] jsonBytes(ByteBuffer value) {
         byte[] utf8 = new byte[value.remaining() - Long.BYTES];
         value.get(Long.BYTES, utf8);
-        return new String(utf8, StandardCharsets.UTF_8);
+        return utf8;
     }
 
     static Event event(ByteBuffer value) {
@@ -58,5 +66,34 @@ final class Values {
         byte[] id = new byte[Keys.ID_BYTES];
         value.get(Long.BYTES, id);
         return id;
+    }
+
+    static void writePendingAdd(ByteBuffer dst, byte[] id) {
+        dst.put(0, PENDING_ADD).put(1, id);
+    }
+
+    static int pendingRemoveSize(byte[] json) {
+        return 1 + Keys.ID_BYTES + json.length;
+    }
+
+    static void writePendingRemove(ByteBuffer dst, byte[] id, byte[] json) {
+        dst.put(0, PENDING_REMOVE).put(1, id).put(1 + Keys.ID_BYTES, json);
+    }
+
+    static boolean pendingIsAdd(ByteBuffer value) {
+        return value.get(0) == PENDING_ADD;
+    }
+
+    static byte[] pendingId(ByteBuffer value) {
+        byte[] id = new byte[Keys.ID_BYTES];
+        value.get(1, id);
+        return id;
+    }
+
+    /** The body an unindex entry kept. */
+    static Event pendingRemovedEvent(ByteBuffer value) {
+        byte[] utf8 = new byte[value.remaining() - 1 - Keys.ID_BYTES];
+        value.get(1 + Keys.ID_BYTES, utf8);
+        return parse(new String(utf8, StandardCharsets.UTF_8));
     }
 }

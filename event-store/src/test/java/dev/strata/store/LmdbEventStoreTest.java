@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -139,5 +140,92 @@ class LmdbEventStoreTest extends EventStoreContract {
         assertInstanceOf(IllegalArgumentException.class, failure(store.query(Filter.ALL, null, 10, 0)));
         assertInstanceOf(IllegalArgumentException.class,
                 failure(store.query(Filter.ALL, new QueryCursor(1, "not hex"), 10, 10)));
+    }
+
+    @Test
+    void anIndexTheMachineMayHaveTornIsRebuiltFromTheEvents() throws IOException {
+        LmdbEventStore store = open(TINY_MAP, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY);
+        List<Event> events = events(300, 10);
+        await(store.write(events));
+        store.close();
+        // What an open store leaves when the machine goes down: the state of another boot, and an index that may
+        // hold anything (here: nothing at all).
+        Path dir = tmp.resolve("own");
+        Files.writeString(dir.resolve("index.state"), "open 00000000-0000-0000-0000-000000000000\n");
+        deleteIndexFiles(dir);
+
+        LmdbEventStore again = open(TINY_MAP, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY);
+        List<Event> expected = new ArrayList<>(events);
+        expected.sort(ReferenceStore.NEWEST_FIRST);
+        assertEquals(expected.stream().map(Event::id).toList(),
+                queryAll(again, Filter.ALL).stream().map(StoredEvent::id).toList());
+        assertEquals(expected.stream().filter(e -> e.tags().get(0).get(1).equals("topic3")).map(Event::id).toList(),
+                queryAll(again, FilterBuilder.filter().tag('t', "topic3").build()).stream().map(StoredEvent::id)
+                        .toList());
+        assertEquals(Collections.nCopies(3, WriteResult.DUPLICATE), await(again.write(events.subList(0, 3))));
+    }
+
+    @Test
+    void aCleanlyClosedIndexIsTrustedAndNotRebuilt() throws IOException {
+        LmdbEventStore store = open(TINY_MAP, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY);
+        await(store.write(events(50, 0)));
+        store.close();
+        Path dir = tmp.resolve("own");
+        assertEquals("clean", Files.readString(dir.resolve("index.state")).trim());
+        // An emptied index that is trusted stays empty: the proof that a clean close spares the rebuild.
+        deleteIndexFiles(dir);
+        LmdbEventStore again = open(TINY_MAP, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY);
+        assertEquals(List.of(), queryAll(again, Filter.ALL));
+        assertTrue(Files.readString(dir.resolve("index.state")).startsWith("open "), "marked open again");
+    }
+
+    @Test
+    void indexWorkACrashCutOffIsReplayedAtTheNextOpen() throws IOException {
+        LmdbEventStore store = open(TINY_MAP, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY);
+        List<Event> events = events(20, 0);
+        await(store.write(events));
+        store.close();
+        // A process killed between a batch's primary commit and its index commit: the events and their pending
+        // entries are stored, their index entries are not.
+        Path dir = tmp.resolve("own");
+        List<Event> cutOff = events.subList(5, 12);
+        try (Tables tables = Tables.open(dir, TINY_MAP)) {
+            IndexWork unindex = new IndexWork();
+            IndexWork pending = new IndexWork();
+            for (Event e : cutOff) {
+                unindex.remove(e, Keys.id(e.id()));
+            }
+            new IndexApplier(tables).commit(List.of(unindex));
+            try (var txn = tables.writePrimary()) {
+                var serial = java.nio.ByteBuffer.allocateDirect(Long.BYTES);
+                long n = 0;
+                for (Event e : cutOff) {
+                    serial.clear();
+                    Values.writePendingAdd(tables.pending.reserve(txn, serial.putLong(n++).flip(),
+                            Values.PENDING_ADD_BYTES), Keys.id(e.id()));
+                }
+                txn.commit();
+            }
+            assertEquals(events.size() - cutOff.size(), countAll(tables));
+        }
+        new IndexTrust(dir).opened(); // the same boot: the index is whole, only behind
+
+        LmdbEventStore again = open(TINY_MAP, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY);
+        List<Event> expected = new ArrayList<>(events);
+        expected.sort(ReferenceStore.NEWEST_FIRST);
+        assertEquals(expected.stream().map(Event::id).toList(),
+                queryAll(again, Filter.ALL).stream().map(StoredEvent::id).toList());
+    }
+
+    private static long countAll(Tables tables) {
+        return tables.read((indexTxn, primaryTxn) -> tables.index(Index.CREATED).stat(indexTxn).entries);
+    }
+
+    private static void deleteIndexFiles(Path dir) throws IOException {
+        try (var files = Files.list(Tables.indexDir(dir))) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
     }
 }

@@ -81,7 +81,7 @@ public final class IngestVerticle extends AbstractVerticle {
         List<Message<IngestRequest>> requests = batch;
         batch = new ArrayList<>();
         // Split so every core verifies; each chunk is one worker task.
-        List<Future<boolean[]>> checks = new ArrayList<>();
+        List<Future<String[]>> checks = new ArrayList<>();
         for (int from = 0; from < requests.size(); from += verifyChunk) {
             List<Message<IngestRequest>> chunk = requests.subList(from, Math.min(requests.size(), from + verifyChunk));
             checks.add(vertx.executeBlocking(() -> verify(chunk), false));
@@ -92,42 +92,50 @@ public final class IngestVerticle extends AbstractVerticle {
                 return;
             }
             List<Message<IngestRequest>> toStore = new ArrayList<>(requests.size());
+            List<String> jsons = new ArrayList<>(requests.size());
             int i = 0;
-            for (Future<boolean[]> check : checks) {
-                for (boolean ok : check.result()) {
+            for (Future<String[]> check : checks) {
+                for (String json : check.result()) {
                     Message<IngestRequest> m = requests.get(i++);
-                    if (!ok) {
+                    if (json == null) {
                         done(m, new IngestReply(false, "invalid: bad id or signature"));
                     } else if (m.body().event().kindClass() == KindClass.EPHEMERAL) {
                         // NIP-01: forwarded to live subscriptions, never stored.
-                        announce(m.body().event());
+                        announce(m.body().event(), json);
                         done(m, STORED);
                     } else {
                         toStore.add(m);
+                        jsons.add(json);
                     }
                 }
             }
             if (!toStore.isEmpty()) {
-                write(toStore);
+                write(toStore, jsons);
             }
         });
     }
 
-    private boolean[] verify(List<Message<IngestRequest>> chunk) {
-        boolean[] ok = new boolean[chunk.size()];
-        for (int i = 0; i < ok.length; i++) {
+    /**
+     * Each event's JSON as stored and sent to subscribers, or null when its id or signature is wrong. Made here,
+     * on a worker thread, so that neither the store's writer nor an event loop spends time on it.
+     */
+    private String[] verify(List<Message<IngestRequest>> chunk) {
+        String[] jsons = new String[chunk.size()];
+        for (int i = 0; i < jsons.length; i++) {
             Event e = chunk.get(i).body().event();
-            ok[i] = e.hasValidId() && e.hasValidSignature(signatures);
+            if (e.hasValidId() && e.hasValidSignature(signatures)) {
+                jsons[i] = e.toJson();
+            }
         }
-        return ok;
+        return jsons;
     }
 
-    private void write(List<Message<IngestRequest>> requests) {
+    private void write(List<Message<IngestRequest>> requests, List<String> jsons) {
         List<Event> events = new ArrayList<>(requests.size());
         for (Message<IngestRequest> m : requests) {
             events.add(m.body().event());
         }
-        Future.fromCompletionStage(store.write(events), context).onComplete(ar -> {
+        Future.fromCompletionStage(store.write(events, jsons), context).onComplete(ar -> {
             if (ar.failed()) {
                 replyAll(requests, new IngestReply(false, storeFailure(ar.cause())));
                 return;
@@ -137,7 +145,7 @@ public final class IngestVerticle extends AbstractVerticle {
                 Message<IngestRequest> m = requests.get(i);
                 switch (results.get(i).status()) {
                     case STORED -> {
-                        announce(m.body().event());
+                        announce(m.body().event(), jsons.get(i));
                         done(m, STORED);
                     }
                     case DUPLICATE -> done(m, DUPLICATE);
@@ -155,8 +163,8 @@ public final class IngestVerticle extends AbstractVerticle {
         return m != null && m.matches("^[a-z-]+: .*") ? m : "error: the event could not be stored, try again";
     }
 
-    private void announce(Event event) {
-        vertx.eventBus().publish(Addresses.FANOUT_EVENTS, new AcceptedEvent(event, event.toJson()));
+    private void announce(Event event, String json) {
+        vertx.eventBus().publish(Addresses.FANOUT_EVENTS, new AcceptedEvent(event, json));
     }
 
     private void replyAll(List<Message<IngestRequest>> requests, IngestReply reply) {

@@ -32,7 +32,8 @@ record EventRow(Event event, byte[] id, byte[] pubkey, byte[] replaceKey, String
     /** Never a byte of UTF-8, so a digest can not equal a short value. */
     private static final byte DIGEST_MARK = (byte) 0xff;
 
-    static EventRow of(Event e) {
+    /** @param json the event's {@link Event#toJson()} */
+    static EventRow of(Event e, String json) {
         List<Tag> tags = new ArrayList<>();
         // An event often repeats a tag value; one row is enough, and the tag-join queries rely on there being one.
         Set<String> seen = new HashSet<>();
@@ -42,7 +43,7 @@ record EventRow(Event event, byte[] id, byte[] pubkey, byte[] replaceKey, String
                 tags.add(new Tag(name, tagValue(tag.get(1))));
             }
         }
-        return new EventRow(e, Hex.decode(e.id()), Hex.decode(e.pubkey()), replaceKey(e), e.toJson(), tags);
+        return new EventRow(e, Hex.decode(e.id()), Hex.decode(e.pubkey()), replaceKey(e), json, tags);
     }
 
     /** NIP-01 filters name tags with one ASCII letter ({@code Filter.fromJson} refuses anything else). */

@@ -147,7 +147,10 @@ public final class PgEventStore implements EventStore {
     // ---- writing -------------------------------------------------------------------------------------------------
 
     @Override
-    public CompletionStage<List<WriteResult>> write(List<Event> events) {
+    public CompletionStage<List<WriteResult>> write(List<Event> events, List<String> jsons) {
+        if (events.size() != jsons.size()) {
+            throw new IllegalArgumentException("events and jsons differ in length");
+        }
         if (events.isEmpty()) {
             return CompletableFuture.completedStage(List.of());
         }
@@ -157,7 +160,7 @@ public final class PgEventStore implements EventStore {
         }
         Future<List<WriteResult>> written;
         try {
-            written = writeFrom(List.copyOf(events), 0, new ArrayList<>(events.size()));
+            written = writeFrom(List.copyOf(events), List.copyOf(jsons), 0, new ArrayList<>(events.size()));
         } catch (RuntimeException e) {
             written = Future.failedFuture(e);
         }
@@ -166,11 +169,12 @@ public final class PgEventStore implements EventStore {
     }
 
     /** The batches one after the other: a later one may depend on an earlier one (a duplicate, a newer version). */
-    private Future<List<WriteResult>> writeFrom(List<Event> events, int from, List<WriteResult> done) {
+    private Future<List<WriteResult>> writeFrom(List<Event> events, List<String> jsons, int from,
+                                                List<WriteResult> done) {
         int to = Math.min(events.size(), from + MAX_BATCH);
-        return writeBatch(new WriteBatch(events.subList(from, to))).compose(results -> {
+        return writeBatch(new WriteBatch(events.subList(from, to), jsons.subList(from, to))).compose(results -> {
             done.addAll(results);
-            return to == events.size() ? Future.succeededFuture(done) : writeFrom(events, to, done);
+            return to == events.size() ? Future.succeededFuture(done) : writeFrom(events, jsons, to, done);
         });
     }
 

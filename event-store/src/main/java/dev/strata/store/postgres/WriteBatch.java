@@ -37,7 +37,8 @@ final class WriteBatch {
     private final List<byte[]> deletes = new ArrayList<>();
     private final List<EventRow> winners = new ArrayList<>();
 
-    WriteBatch(List<Event> events) {
+    /** @param jsons each event's {@link Event#toJson()} */
+    WriteBatch(List<Event> events, List<String> jsons) {
         results = new WriteResult[events.size()];
         for (int i = 0; i < events.size(); i++) {
             Event e = events.get(i);
@@ -46,7 +47,7 @@ final class WriteBatch {
                 results[i] = WriteResult.EPHEMERAL;
                 continue;
             }
-            EventRow row = EventRow.of(e);
+            EventRow row = EventRow.of(e, jsons.get(i));
             rows.add(row);
             if (row.replaceKey() == null) {
                 if (regularIds.putIfAbsent(ByteBuffer.wrap(row.id()), i) != null) {
