@@ -79,7 +79,8 @@ public final class GatewayVerticle extends AbstractVerticle {
                 .setMaxWebSocketMessageSize(2 * settings.maxMessageLength())
                 .setPerMessageWebSocketCompressionSupported(settings.compression())
                 .setPerFrameWebSocketCompressionSupported(false)
-                .setRegisterWebSocketWriteHandlers(false);
+                .setRegisterWebSocketWriteHandlers(false)
+                .setStrictThreadMode(true);
         server = vertx.createHttpServer(options)
                 .requestHandler(this::onHttpRequest);
         long sweepMillis = TimeUnit.SECONDS.toMillis(Math.max(1, settings.pingIntervalSeconds()));
