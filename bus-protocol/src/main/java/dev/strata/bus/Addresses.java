@@ -24,4 +24,34 @@ public final class Addresses {
     public static String gateway(String gatewayId) {
         return "strata.gateway." + gatewayId;
     }
+
+    // In a cluster a gateway picks the node that does each piece of work, so it can tell when that node is gone (the
+    // clustered bus never fails a request whose receiver died; it lets it time out). Ingest, query and fanout nodes
+    // therefore also listen on addresses of their own.
+
+    /** {@link #INGEST} on one node. */
+    public static String ingest(String nodeId) {
+        return INGEST + "." + nodeId;
+    }
+
+    /** {@link #QUERY} on one node. */
+    public static String query(String nodeId) {
+        return QUERY + "." + nodeId;
+    }
+
+    /** {@link #FANOUT_SUBSCRIPTIONS} on one node: the live subscriptions homed there. */
+    public static String fanoutSubscriptions(String nodeId) {
+        return FANOUT_SUBSCRIPTIONS + "." + nodeId;
+    }
+
+    /** A clustered gateway's id: its node's id, a dot, its own. */
+    public static String clusteredGatewayId(String nodeId, String instanceId) {
+        return nodeId + "." + instanceId;
+    }
+
+    /** The node of a clustered gateway id, or null for a one-JVM gateway's (which has no dot). */
+    public static String nodeOfGateway(String gatewayId) {
+        int dot = gatewayId.lastIndexOf('.');
+        return dot < 0 ? null : gatewayId.substring(0, dot);
+    }
 }

@@ -10,6 +10,7 @@ import dev.strata.bus.AcceptedEvent;
 import dev.strata.bus.Addresses;
 import dev.strata.bus.Codecs;
 import dev.strata.bus.Delivery;
+import dev.strata.bus.Membership;
 import dev.strata.bus.SubscriptionChange;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
@@ -20,6 +21,10 @@ import io.vertx.core.eventbus.MessageConsumer;
 /**
  * Mirrors the gateways' live subscriptions in a {@link SubscriptionIndex} and sends each accepted event, once per
  * gateway, to the gateways owning subscriptions it matches. Runs on one event loop: the index needs no locks.
+ *
+ * <p>In a cluster every fanout node receives every accepted event (a publish) but holds only the subscriptions the
+ * gateways homed on it, taken on an address of its own. It drops the subscriptions of a gateway node that left the
+ * cluster; when it drains, it keeps delivering until the gateways have moved their subscriptions elsewhere.
  */
 public final class FanoutVerticle extends AbstractVerticle {
     /** A subscription as fanout knows it: which gateway, which of its connections, which REQ. */
@@ -30,32 +35,106 @@ public final class FanoutVerticle extends AbstractVerticle {
     record ConnectionKey(String gatewayId, long connectionId) {
     }
 
+    /** How long a draining node waits for the gateways to move their subscriptions away. */
+    private static final long MOVE_AWAY_MILLIS = 10_000;
+
+    private final Membership membership;
     private final SubscriptionIndex<SubscriptionKey> index = new SubscriptionIndex<>();
     private final Map<ConnectionKey, List<SubscriptionKey>> byConnection = new HashMap<>();
     private final List<MessageConsumer<?>> consumers = new ArrayList<>();
     private int maxSubscriptions;
+    /** The index's size for health checks, which read it from another thread. */
+    private volatile int liveSubscriptions;
+    private boolean draining;
+
+    /** @param membership the cluster's, or null in the one-JVM relay */
+    public FanoutVerticle(Membership membership) {
+        this.membership = membership;
+    }
 
     @Override
     public void start(Promise<Void> started) {
         Codecs.register(vertx);
         maxSubscriptions = config().getInteger("fanout.max_subscriptions");
-        consumers.add(vertx.eventBus().<SubscriptionChange>consumer(Addresses.FANOUT_SUBSCRIPTIONS, this::onChange));
+        String subscriptions = Addresses.FANOUT_SUBSCRIPTIONS;
+        if (membership != null) {
+            subscriptions = Addresses.fanoutSubscriptions(membership.self());
+            membership.onChange(() -> context.runOnContext(v -> dropDepartedGateways()));
+        }
+        consumers.add(vertx.eventBus().<SubscriptionChange>consumer(subscriptions, this::onChange));
         consumers.add(vertx.eventBus().<AcceptedEvent>consumer(Addresses.FANOUT_EVENTS, m -> fanOut(m.body())));
         Future.all(consumers.stream().map(MessageConsumer::completion).toList())
                 .<Void>mapEmpty().onComplete(started);
     }
 
+    /**
+     * In a cluster, drain: the node has already withdrawn, so gateways re-home its subscriptions (opening them on
+     * another node, then closing them here); deliver until they are gone, or for {@link #MOVE_AWAY_MILLIS} at most.
+     */
+    @Override
+    public void stop(Promise<Void> stopped) {
+        draining = true;
+        if (membership == null || index.size() == 0) {
+            stopped.complete();
+            return;
+        }
+        long deadline = System.currentTimeMillis() + MOVE_AWAY_MILLIS;
+        vertx.setPeriodic(50, timer -> {
+            if (index.size() == 0 || System.currentTimeMillis() > deadline) {
+                vertx.cancelTimer(timer);
+                stopped.complete();
+            }
+        });
+    }
+
+    /** A gateway node that left the cluster took its connections with it: its subscriptions go everywhere. */
+    private void dropDepartedGateways() {
+        List<ConnectionKey> gone = new ArrayList<>();
+        for (ConnectionKey connection : byConnection.keySet()) {
+            String node = Addresses.nodeOfGateway(connection.gatewayId());
+            if (node != null && !membership.isMember(node)) {
+                gone.add(connection);
+            }
+        }
+        for (ConnectionKey connection : gone) {
+            byConnection.remove(connection).forEach(index::remove);
+        }
+        liveSubscriptions = index.size();
+    }
+
+    /** Live subscriptions held here now (for {@code /health}). */
+    public int liveSubscriptions() {
+        return liveSubscriptions;
+    }
+
     private void onChange(Message<SubscriptionChange> message) {
+        apply(message);
+        liveSubscriptions = index.size();
+    }
+
+    private void apply(Message<SubscriptionChange> message) {
         SubscriptionChange change = message.body();
         if (change instanceof SubscriptionChange.Open open) {
+            if (draining && membership != null) {
+                message.fail(503, "error: this fanout node is draining"); // the gateway opens it elsewhere
+                return;
+            }
             if (index.size() >= maxSubscriptions) {
                 message.fail(429, "rate-limited: the relay holds too many live subscriptions, try later");
                 return;
             }
+            String node = Addresses.nodeOfGateway(open.gatewayId());
+            if (membership != null && node != null && !membership.isMember(node)) {
+                message.fail(503, "error: the gateway left the cluster"); // it raced its own departure
+                return;
+            }
             SubscriptionKey key = new SubscriptionKey(open.gatewayId(), open.connectionId(), open.serial());
             index.add(key, open.filters());
-            byConnection.computeIfAbsent(new ConnectionKey(open.gatewayId(), open.connectionId()),
-                    k -> new ArrayList<>(2)).add(key);
+            List<SubscriptionKey> keys = byConnection.computeIfAbsent(
+                    new ConnectionKey(open.gatewayId(), open.connectionId()), k -> new ArrayList<>(2));
+            if (!keys.contains(key)) { // a re-homing gateway may open the same subscription again
+                keys.add(key);
+            }
             message.reply(true);
         } else if (change instanceof SubscriptionChange.Close close) {
             SubscriptionKey key = new SubscriptionKey(close.gatewayId(), close.connectionId(), close.serial());

@@ -8,6 +8,7 @@ import dev.strata.bus.Addresses;
 import dev.strata.bus.Codecs;
 import dev.strata.bus.IngestReply;
 import dev.strata.bus.IngestRequest;
+import dev.strata.bus.Membership;
 import dev.strata.model.Bip340;
 import dev.strata.model.Event;
 import dev.strata.model.KindClass;
@@ -28,6 +29,7 @@ public final class IngestVerticle extends AbstractVerticle {
     static final IngestReply STORED = new IngestReply(true, "");
     static final IngestReply DUPLICATE = new IngestReply(true, "duplicate: already have this event");
     static final IngestReply STALE = new IngestReply(false, "duplicate: a newer version of this event is stored");
+    private static final long FINISH_MILLIS = 10_000;
 
     private final EventStore store;
     private final Bip340 signatures = Bip340.best();
@@ -48,14 +50,32 @@ public final class IngestVerticle extends AbstractVerticle {
         policy = EventPolicy.from(config());
         maxPending = config().getInteger("ingest.max_pending");
         verifyChunk = config().getInteger("ingest.verify_batch");
-        consumer = vertx.eventBus().consumer(Addresses.INGEST, this::onRequest);
+        // In a cluster gateways pick the ingest node, so they can answer at once when it dies (see Addresses).
+        String node = config().getString(Membership.NODE_ID_CONFIG);
+        consumer = vertx.eventBus().consumer(node == null ? Addresses.INGEST : Addresses.ingest(node),
+                this::onRequest);
         consumer.completion().onComplete(started);
     }
 
-    /** Stop taking events; the ones in flight finish (the store drains its queue on close). */
+    /**
+     * Stop taking events; the ones in flight get their answer before the store closes (which commits what it
+     * holds), waited for {@link #FINISH_MILLIS} at most.
+     */
     @Override
     public void stop(Promise<Void> stopped) {
-        consumer.unregister().onComplete(v -> stopped.complete());
+        consumer.unregister().onComplete(v -> {
+            long deadline = System.currentTimeMillis() + FINISH_MILLIS;
+            if (pending == 0) {
+                stopped.complete();
+                return;
+            }
+            vertx.setPeriodic(20, timer -> {
+                if (pending == 0 || System.currentTimeMillis() > deadline) {
+                    vertx.cancelTimer(timer);
+                    stopped.complete();
+                }
+            });
+        });
     }
 
     private void onRequest(Message<IngestRequest> message) {

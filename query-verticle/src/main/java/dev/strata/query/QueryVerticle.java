@@ -7,6 +7,7 @@ import java.util.Set;
 
 import dev.strata.bus.Addresses;
 import dev.strata.bus.Codecs;
+import dev.strata.bus.Membership;
 import dev.strata.bus.QueryChunk;
 import dev.strata.bus.QueryRequest;
 import dev.strata.bus.StoreStatus;
@@ -30,6 +31,8 @@ import io.vertx.core.eventbus.MessageConsumer;
 public final class QueryVerticle extends AbstractVerticle {
     static final String TOO_BROAD = "blocked: query scanned too many events; narrow it with authors, kinds, "
             + "tags or a time window";
+
+    private static final long FINISH_MILLIS = 10_000;
 
     private final EventStore store;
     private final String engine;
@@ -60,7 +63,15 @@ public final class QueryVerticle extends AbstractVerticle {
         maxActive = config().getInteger("query.max_active");
         privateKinds = PrivateKinds.parse(config().getString("auth.private_kinds"));
         chunkOptions = new DeliveryOptions().setSendTimeout(config().getLong("bus.request_timeout_ms"));
-        consumers.add(vertx.eventBus().<QueryRequest>consumer(Addresses.QUERY, m -> run(m.body())));
+        // In a cluster gateways pick the query node, so they can move a query whose node dies (see Addresses).
+        String node = config().getString(Membership.NODE_ID_CONFIG);
+        consumers.add(vertx.eventBus().<QueryRequest>consumer(node == null ? Addresses.QUERY : Addresses.query(node),
+                m -> {
+                    if (node != null) {
+                        m.reply(Boolean.TRUE); // taken: the clustered gateway knows not to send it elsewhere
+                    }
+                    run(m.body());
+                }));
         consumers.add(vertx.eventBus().consumer(Addresses.STORE_STATUS,
                 m -> m.reply(new StoreStatus(engine, store.diskSizeBytes()))));
         Future.all(consumers.stream().map(MessageConsumer::completion).toList())
@@ -173,8 +184,21 @@ public final class QueryVerticle extends AbstractVerticle {
         }
     }
 
+    /** Take no new queries; let those running finish, {@link #FINISH_MILLIS} at most. */
     @Override
-    public void stop() {
-        consumers.forEach(MessageConsumer::unregister);
+    public void stop(Promise<Void> stopped) {
+        Future.join(consumers.stream().map(MessageConsumer::unregister).toList()).onComplete(v -> {
+            long deadline = System.currentTimeMillis() + FINISH_MILLIS;
+            if (active == 0) {
+                stopped.complete();
+                return;
+            }
+            vertx.setPeriodic(20, timer -> {
+                if (active == 0 || System.currentTimeMillis() > deadline) {
+                    vertx.cancelTimer(timer);
+                    stopped.complete();
+                }
+            });
+        });
     }
 }
