@@ -3,17 +3,14 @@ package dev.strata.gateway;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import dev.strata.bus.Addresses;
 import dev.strata.bus.IngestReply;
-import dev.strata.bus.IngestRequest;
 import dev.strata.bus.QueryChunk;
-import dev.strata.bus.QueryRequest;
-import dev.strata.bus.SubscriptionChange;
 import dev.strata.model.ClientMessage;
 import dev.strata.model.Event;
 import dev.strata.model.MalformedMessageException;
@@ -62,6 +59,8 @@ final class Connection {
     private Promise<Void> drained;
     /** NIP-42: who this connection has proven to be. */
     private final Authentication auth = new Authentication();
+    /** In a cluster, the fanout node this connection's new subscriptions go to (see {@link ClusterTiers}). */
+    String fanoutNode;
 
     Connection(GatewayVerticle gateway, long id, ServerWebSocket ws) {
         this.gateway = gateway;
@@ -175,10 +174,10 @@ final class Connection {
             return;
         }
         eventsInFlight++;
-        gateway.<IngestReply>request(Addresses.INGEST, new IngestRequest(event)).onComplete(ar -> {
+        gateway.tiers().ingest(event).onComplete(ar -> {
             eventsInFlight--;
             if (ar.succeeded()) {
-                IngestReply reply = ar.result().body();
+                IngestReply reply = ar.result();
                 write(new RelayMessage.Ok(event.id(), reply.accepted(), reply.message()));
             } else {
                 // Never a false OK: the client may resend, and a resend is idempotent.
@@ -265,22 +264,38 @@ final class Connection {
         gateway.register(sub);
         // Live first, then the stored query: nothing published in between is missed, and duplicates are dropped
         // by id until EOSE.
-        gateway.request(Addresses.FANOUT_SUBSCRIPTIONS,
-                new SubscriptionChange.Open(gateway.gatewayId(), id, sub.serial, sub.filters)).onComplete(ar -> {
-            if (subscriptions.get(sub.id) != sub) {
+        gateway.tiers().openLive(sub).onComplete(ar -> {
+            if (!holds(sub)) {
                 return; // closed or replaced meanwhile; end() told fanout
             }
             if (ar.succeeded()) {
-                gateway.send(Addresses.QUERY,
-                        new QueryRequest(gateway.gatewayId(), sub.serial, sub.filters, auth.readers()));
+                gateway.tiers().queryStored(sub, sub.filters, auth.readers());
             } else {
-                end(sub);
-                write(new RelayMessage.Closed(sub.id, failureReason(ar.cause())));
+                endByRelay(sub, failureReason(ar.cause()));
             }
         });
     }
 
-    private static String failureReason(Throwable cause) {
+    boolean holds(Subscription sub) {
+        return !closing && subscriptions.get(sub.id) == sub;
+    }
+
+    /** NIP-42: the pubkeys this connection authenticated, for the stored events of private kinds. */
+    List<String> readers() {
+        return auth.readers();
+    }
+
+    Collection<Subscription> subscriptions() {
+        return subscriptions.values();
+    }
+
+    /** The relay ends a subscription: the client gets CLOSED with the reason ("prefix: text"). */
+    void endByRelay(Subscription sub, String reason) {
+        end(sub);
+        write(new RelayMessage.Closed(sub.id, reason));
+    }
+
+    static String failureReason(Throwable cause) {
         String m = cause.getMessage();
         return m != null && m.matches("^[a-z-]+: .*") ? m : "error: live subscriptions are unavailable, try again";
     }
@@ -289,8 +304,7 @@ final class Connection {
     private void end(Subscription sub) {
         subscriptions.remove(sub.id, sub);
         gateway.unregister(sub);
-        gateway.send(Addresses.FANOUT_SUBSCRIPTIONS,
-                new SubscriptionChange.Close(gateway.gatewayId(), id, sub.serial));
+        gateway.tiers().closeLive(sub);
     }
 
     /** NIP-42: whether this connection may see an event with these parties (null: a public event). */
@@ -300,7 +314,7 @@ final class Connection {
 
     /** @param eventJson the event's JSON in UTF-8, encoded once for every subscriber on this gateway */
     void deliverLive(Subscription sub, String eventId, byte[] eventJson) {
-        if (closing || !sub.firstSending(eventId)) {
+        if (closing || !sub.firstSending(eventId) || !gateway.tiers().firstDelivery(eventId, sub)) {
             return;
         }
         if (unwrittenBytes > settings.maxWriteQueueBytes()) {
@@ -318,19 +332,24 @@ final class Connection {
         }
         List<String> ids = chunk.ids();
         for (int i = 0; i < ids.size(); i++) {
-            if (sub.firstSending(ids.get(i))) {
+            String eventId = ids.get(i);
+            if (sub.firstSending(eventId) && gateway.tiers().firstDelivery(eventId, sub)) {
                 writeEvent(sub, chunk.eventJsons().get(i).getBytes(StandardCharsets.UTF_8));
             }
         }
         if (chunk.last()) {
+            boolean backfill = sub.isBackfilling();
+            sub.storedPartDone();
             if (chunk.closedReason() != null) {
-                end(sub);
-                write(new RelayMessage.Closed(sub.id, chunk.closedReason()));
-            } else {
-                sub.storedPartDone();
-                write(new RelayMessage.Eose(sub.id));
+                // A failed backfill ends the subscription too: the client must not believe it has every event.
+                endByRelay(sub, chunk.closedReason());
+            } else if (!backfill) {
+                write(new RelayMessage.Eose(sub.id)); // a backfill after a re-homing sends no second EOSE
             }
             ack.reply(true);
+            if (holds(sub)) {
+                gateway.tiers().storedPartEnded(sub);
+            }
         } else if (ws.writeQueueFull()) {
             waitingForDrain.add(ack);
         } else {
@@ -435,11 +454,11 @@ final class Connection {
         if (drained != null) {
             drained.complete();
         }
+        gateway.tiers().connectionGone(this);
         for (Subscription sub : subscriptions.values()) {
             gateway.unregister(sub);
         }
         subscriptions.clear();
         drained();
-        gateway.send(Addresses.FANOUT_SUBSCRIPTIONS, new SubscriptionChange.ConnectionGone(gateway.gatewayId(), id));
     }
 }

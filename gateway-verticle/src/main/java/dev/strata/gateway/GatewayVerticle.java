@@ -10,10 +10,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import dev.strata.bus.Addresses;
 import dev.strata.bus.Codecs;
 import dev.strata.bus.Delivery;
+import dev.strata.bus.Membership;
 import dev.strata.bus.QueryChunk;
 import dev.strata.bus.StoreStatus;
 import dev.strata.model.Bip340;
@@ -35,14 +37,19 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 
 /**
- * The edge of the relay: HTTP (NIP-11, health) and WebSocket connections. Each instance runs on one event loop and
- * owns its connections outright, so their state needs no locks; instances share the listening port.
+ * The edge of the relay: HTTP (NIP-11, health, readiness) and WebSocket connections. Each instance runs on one event
+ * loop and owns its connections outright, so their state needs no locks; instances share the listening port. In a
+ * cluster its inbox is cluster-wide (fanout and query nodes elsewhere answer it) and it reaches the other tiers
+ * through {@link ClusterTiers}.
  */
 public final class GatewayVerticle extends AbstractVerticle {
     private static final System.Logger LOG = System.getLogger(GatewayVerticle.class.getName());
 
-    private final String gatewayId = UUID.randomUUID().toString().substring(0, 8);
+    private final String gatewayId;
     private final ConnectionSlots slots;
+    private final Membership membership;
+    private final Supplier<Future<Void>> readiness;
+    private Tiers tiers;
     private final Map<Long, Connection> connections = new HashMap<>();
     /** Every live subscription of this gateway by serial: how deliveries and query chunks find theirs. */
     private final Map<Long, Subscription> subscriptions = new HashMap<>();
@@ -58,9 +65,17 @@ public final class GatewayVerticle extends AbstractVerticle {
     private long sweepTimer;
     private boolean stopping;
 
-    /** @param slots the connection cap this instance shares with the other gateway instances of the process */
-    public GatewayVerticle(ConnectionSlots slots) {
+    /**
+     * @param slots      the connection cap this instance shares with the other gateway instances of the process
+     * @param membership the cluster's, or null in the one-JVM relay
+     * @param readiness  succeeds when the node can serve (its dependencies answer), fails with the reason otherwise
+     */
+    public GatewayVerticle(ConnectionSlots slots, Membership membership, Supplier<Future<Void>> readiness) {
         this.slots = slots;
+        this.membership = membership;
+        this.readiness = readiness;
+        String instance = UUID.randomUUID().toString().substring(0, 8);
+        this.gatewayId = membership == null ? instance : Addresses.clusteredGatewayId(membership.self(), instance);
     }
 
     @Override
@@ -68,7 +83,17 @@ public final class GatewayVerticle extends AbstractVerticle {
         Codecs.register(vertx);
         settings = GatewaySettings.from(config());
         privateKinds = settings.access().privateKinds();
-        inbox = vertx.eventBus().localConsumer(Addresses.gateway(gatewayId), this::onBusMessage);
+        if (membership == null) {
+            tiers = new LocalTiers(this, vertx.eventBus(), settings.requestTimeoutMillis());
+            inbox = vertx.eventBus().localConsumer(Addresses.gateway(gatewayId), this::onBusMessage);
+        } else {
+            ClusterTiers cluster = new ClusterTiers(this, membership, vertx.eventBus(),
+                    ClusterSettings.from(config()), settings.requestTimeoutMillis(),
+                    config().getInteger("limits.max_limit"));
+            tiers = cluster;
+            membership.onChange(() -> context.runOnContext(v -> cluster.membershipChanged()));
+            inbox = vertx.eventBus().consumer(Addresses.gateway(gatewayId), this::onBusMessage);
+        }
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(settings.host())
                 .setPort(settings.port())
@@ -137,6 +162,8 @@ public final class GatewayVerticle extends AbstractVerticle {
         String path = req.path();
         if ("/health".equals(path)) {
             health(req);
+        } else if ("/ready".equals(path)) {
+            ready(req);
         } else if ("/".equals(path)) {
             RelayInfo.serve(req, settings.relayInfo());
         } else {
@@ -215,7 +242,20 @@ public final class GatewayVerticle extends AbstractVerticle {
                                 .put("reason", "store did not answer: " + e.getMessage()).encode()));
     }
 
-    // --- used by Connection -------------------------------------------------------------------------------------
+    /** 200 when this node can serve clients (see the README's per-role readiness), else 503 with the reason. */
+    private void ready(HttpServerRequest req) {
+        Future<Void> check = stopping ? Future.failedFuture("draining") : readiness.get();
+        check.onComplete(ar -> {
+            JsonObject body = new JsonObject().put("ready", ar.succeeded());
+            if (ar.failed()) {
+                body.put("reason", ar.cause().getMessage());
+            }
+            req.response().setStatusCode(ar.succeeded() ? 200 : 503)
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.encode());
+        });
+    }
+
+    // --- used by Connection and the tiers ----------------------------------------------------------------------
 
     String gatewayId() {
         return gatewayId;
@@ -258,13 +298,12 @@ public final class GatewayVerticle extends AbstractVerticle {
         subscriptions.remove(sub.serial);
     }
 
-    <T> Future<Message<T>> request(String address, Object body) {
-        return vertx.eventBus().request(address, body,
-                new DeliveryOptions().setSendTimeout(settings.requestTimeoutMillis()));
+    Tiers tiers() {
+        return tiers;
     }
 
-    void send(String address, Object body) {
-        vertx.eventBus().send(address, body);
+    List<Subscription> subscriptionsSnapshot() {
+        return new ArrayList<>(subscriptions.values());
     }
 
     static boolean isGet(HttpServerRequest req) {

@@ -22,6 +22,10 @@ final class Subscription {
     private Set<String> sentBeforeEose = new HashSet<>();
     /** {@code ["EVENT",<id>,} in UTF-8, made at the first delivery. */
     private byte[] eventPrefix;
+    /** The stored part now running is a backfill after a re-homing (no EOSE at its end). */
+    private boolean backfilling;
+    /** In a cluster, where its parts run; null in one JVM. */
+    ClusterTiers.Route route;
 
     Subscription(Connection connection, String id, long serial, List<Filter> filters) {
         this.connection = connection;
@@ -44,5 +48,20 @@ final class Subscription {
 
     void storedPartDone() {
         sentBeforeEose = null;
+        backfilling = false;
+    }
+
+    /** A backfill is a stored part again: what it and the live part send is de-duplicated until it ends. */
+    void startBackfill() {
+        sentBeforeEose = new HashSet<>();
+        backfilling = true;
+    }
+
+    boolean isBackfilling() {
+        return backfilling;
+    }
+
+    boolean isOpen() {
+        return connection.holds(this);
     }
 }

@@ -1,0 +1,39 @@
+package dev.strata.gateway;
+
+import java.util.List;
+
+import dev.strata.bus.IngestReply;
+import dev.strata.model.Event;
+import dev.strata.model.Filter;
+import io.vertx.core.Future;
+
+/**
+ * How a gateway reaches the other tiers: in one JVM by their shared addresses ({@link LocalTiers}), in a cluster by
+ * picking the node for each piece of work and watching it ({@link ClusterTiers}). Called on the gateway's loop.
+ */
+interface Tiers {
+    /** Validates and stores the event; the reply is the client's OK. */
+    Future<IngestReply> ingest(Event event);
+
+    /** Registers the live part of a subscription; completes once fanout applied it. */
+    Future<Void> openLive(Subscription sub);
+
+    /** Ends the live part of a subscription. */
+    void closeLive(Subscription sub);
+
+    /** The connection is gone, with all its subscriptions. */
+    void connectionGone(Connection connection);
+
+    /**
+     * Starts the stored part of a subscription; its chunks arrive in the gateway's inbox.
+     *
+     * @param readers the pubkeys the connection authenticated (NIP-42), for events of private kinds
+     */
+    void queryStored(Subscription sub, List<Filter> filters, List<String> readers);
+
+    /** The last chunk of a stored part was handled. */
+    void storedPartEnded(Subscription sub);
+
+    /** Whether this event has not yet been sent on this subscription by an earlier route (cluster re-homing). */
+    boolean firstDelivery(String eventId, Subscription sub);
+}
