@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
+import dev.strata.bus.Membership.Role;
 import dev.strata.model.PrivateKinds;
 import dev.strata.model.RelayUrl;
 import dev.strata.store.postgres.PgConfig;
@@ -108,7 +110,27 @@ final class Settings {
             integer("fanout.max_subscriptions", 1_000_000, 1, MAX_INT,
                     "Live subscriptions relay-wide; past it, CLOSED \"rate-limited:\"."),
             longValue("bus.request_timeout_ms", 30_000, 100, 3_600_000,
-                    "How long a tier waits for another's answer before failing the request with \"error:\"."));
+                    "How long a tier waits for another's answer before failing the request with \"error:\"."),
+            string("node.roles", "gateway,ingest,query,fanout", "Tiers this process runs, comma-separated "
+                    + "(also --roles); fewer than all four needs cluster.join."),
+            string("cluster.join", "none", "How this node finds its cluster: none (one JVM with every tier), tcp "
+                    + "(the cluster.members list) or kubernetes (DNS lookup of cluster.kubernetes_service_dns)."),
+            string("cluster.name", "strata", "Cluster name: only nodes with the same name join each other."),
+            string("cluster.host", "", "Address this node binds and advertises for cluster traffic (membership "
+                    + "and event bus); empty lets Hazelcast pick one."),
+            integer("cluster.port", 5701, 1, 65535, "Port of the cluster membership (Hazelcast) on this node; "
+                    + "with kubernetes, the port of every member."),
+            integer("cluster.bus_port", 0, 0, 65535, "Port of the clustered event bus on this node; 0 picks a free one."),
+            string("cluster.members", "", "With cluster.join tcp: members to contact, host:port comma-separated "
+                    + "(this node may be among them)."),
+            string("cluster.kubernetes_service_dns", "", "With cluster.join kubernetes: DNS name of the headless "
+                    + "service of the relay's pods, e.g. strata.default.svc.cluster.local."),
+            integer("cluster.failure_timeout_seconds", 10, 2, 600, "A member silent this long is declared gone: "
+                    + "events it was storing get OK false \"error:\", its subscriptions move to other fanout nodes."),
+            integer("cluster.backfill_seconds", 60, 0, 86_400, "A moved subscription is backfilled from the store "
+                    + "with events created up to this long before its fanout node stopped (plus the failure timeout)."),
+            integer("cluster.recent_deliveries", 65_536, 1024, 10_000_000, "Events each clustered gateway instance "
+                    + "remembers sending (with their subscriptions), so a backfill sends none twice."));
 
     private static final Map<String, Setting> BY_KEY = new LinkedHashMap<>();
 
@@ -186,6 +208,42 @@ final class Settings {
         }
     }
 
+    private static void checkCluster(JsonObject c) throws ConfigException {
+        Set<Role> roles = ClusterConfig.roles(c.getString("node.roles"));
+        String join = c.getString("cluster.join");
+        switch (join) {
+            case "none" -> {
+                if (roles.size() != Role.values().length) {
+                    throw new ConfigException("setting \"node.roles\": a relay of fewer than all four roles is a "
+                            + "cluster node; set cluster.join to tcp or kubernetes");
+                }
+                return;
+            }
+            case "tcp" -> {
+                if (ClusterConfig.members(c.getString("cluster.members")).isEmpty()) {
+                    throw new ConfigException("setting \"cluster.members\" is required when cluster.join is tcp");
+                }
+            }
+            case "kubernetes" -> {
+                if (c.getString("cluster.kubernetes_service_dns").isEmpty()) {
+                    throw new ConfigException("setting \"cluster.kubernetes_service_dns\" is required when "
+                            + "cluster.join is kubernetes");
+                }
+            }
+            default -> throw new ConfigException("setting \"cluster.join\" must be none, tcp or kubernetes, not "
+                    + join);
+        }
+        if ((roles.contains(Role.INGEST) || roles.contains(Role.QUERY))
+                && !c.getString("store.engine").equals("postgresql")) {
+            // Every ingest and query node must see the same events: the embedded store is one process's.
+            throw new ConfigException("setting \"store.engine\" must be postgresql on a cluster node with the "
+                    + "ingest or query role");
+        }
+        if (!c.getString("cluster.name").matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new ConfigException("setting \"cluster.name\" must be 1 to 64 of A-Z, a-z, 0-9, '.', '_', '-'");
+        }
+    }
+
     /** Rules that tie two keys together. */
     private static void check(JsonObject c) throws ConfigException {
         if (c.getInteger("limits.default_limit") > c.getInteger("limits.max_limit")) {
@@ -217,6 +275,7 @@ final class Settings {
             throw new ConfigException("setting \"auth.private_kinds\" must list kinds separated by commas: "
                     + e.getMessage());
         }
+        checkCluster(c);
         String pubkey = c.getString("relay.pubkey");
         if (!pubkey.isEmpty() && !pubkey.matches("[0-9a-f]{64}")) {
             throw new ConfigException("setting \"relay.pubkey\" must be 64 lowercase hex characters or empty");

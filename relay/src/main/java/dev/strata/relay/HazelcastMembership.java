@@ -1,0 +1,170 @@
+package dev.strata.relay;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.EntryEvent;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.MapEvent;
+import com.hazelcast.replicatedmap.ReplicatedMap;
+import com.hazelcast.core.EntryListener;
+import dev.strata.bus.Membership;
+
+/**
+ * Membership from Hazelcast: the members are Hazelcast's (a node that dies is removed once its heartbeats stop for
+ * {@code cluster.failure_timeout_seconds}); the ready nodes are a replicated map, node id to roles, that each node
+ * enters once its tiers are deployed and leaves when it drains. Entries of members that are gone are ignored, and
+ * removed by whichever node sees them go. Reads come from a snapshot rebuilt on every change, so the gateways' hot
+ * path reads a field.
+ */
+final class HazelcastMembership implements Membership {
+    private record Snapshot(Set<String> members, Map<Role, List<String>> ready) {
+    }
+
+    private static final String VERTX_NODE_ID = "__vertx.nodeId";
+
+    private final HazelcastInstance hazelcast;
+    private final String self;
+    private final ReplicatedMap<String, String> readyNodes;
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private volatile Snapshot snapshot = new Snapshot(Set.of(), Map.of());
+
+    HazelcastMembership(HazelcastInstance hazelcast, String self) {
+        this.hazelcast = hazelcast;
+        this.self = self;
+        this.readyNodes = hazelcast.getReplicatedMap(ClusterConfig.READY_MAP);
+        hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent event) {
+                refresh();
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent event) {
+                String gone = nodeId(event.getMember());
+                if (gone != null) {
+                    readyNodes.remove(gone);
+                }
+                refresh();
+            }
+        });
+        readyNodes.addEntryListener(new EntryListener<String, String>() {
+            @Override
+            public void entryAdded(EntryEvent<String, String> event) {
+                refresh();
+            }
+
+            @Override
+            public void entryUpdated(EntryEvent<String, String> event) {
+                refresh();
+            }
+
+            @Override
+            public void entryRemoved(EntryEvent<String, String> event) {
+                refresh();
+            }
+
+            @Override
+            public void entryEvicted(EntryEvent<String, String> event) {
+                refresh();
+            }
+
+            @Override
+            public void entryExpired(EntryEvent<String, String> event) {
+                refresh();
+            }
+
+            @Override
+            public void mapCleared(MapEvent event) {
+                refresh();
+            }
+
+            @Override
+            public void mapEvicted(MapEvent event) {
+                refresh();
+            }
+        });
+        refresh();
+    }
+
+    /** This node's tiers are deployed: others may send it work. */
+    void enter(Set<Role> roles) {
+        List<String> names = new ArrayList<>();
+        for (Role r : roles) {
+            names.add(r.key());
+        }
+        readyNodes.put(self, String.join(",", names));
+        refresh();
+    }
+
+    /** Draining: no new work, while what is in flight finishes. */
+    void withdraw() {
+        readyNodes.remove(self);
+        refresh();
+    }
+
+    private synchronized void refresh() {
+        Set<String> members = new HashSet<>();
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            String id = nodeId(m);
+            if (id != null) {
+                members.add(id);
+            }
+        }
+        Map<Role, List<String>> ready = new EnumMap<>(Role.class);
+        for (Role r : Role.values()) {
+            ready.put(r, new ArrayList<>());
+        }
+        for (Map.Entry<String, String> e : readyNodes.entrySet()) {
+            if (!members.contains(e.getKey())) {
+                continue;
+            }
+            for (String role : e.getValue().split(",")) {
+                ready.get(Role.valueOf(role.toUpperCase(java.util.Locale.ROOT))).add(e.getKey());
+            }
+        }
+        ready.replaceAll((r, nodes) -> nodes.stream().sorted().toList());
+        snapshot = new Snapshot(Set.copyOf(members), ready);
+        for (Runnable l : listeners) {
+            l.run();
+        }
+    }
+
+    /** Vert.x names a node by a member attribute of its own (not the Hazelcast member's UUID). */
+    private static String nodeId(Member member) {
+        return member.getAttribute(VERTX_NODE_ID);
+    }
+
+    @Override
+    public String self() {
+        return self;
+    }
+
+    @Override
+    public List<String> ready(Role role) {
+        return snapshot.ready().getOrDefault(role, List.of());
+    }
+
+    @Override
+    public boolean isMember(String nodeId) {
+        return snapshot.members().contains(nodeId);
+    }
+
+    @Override
+    public void onChange(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    /** How many members the cluster has now (for health). */
+    int members() {
+        return snapshot.members().size();
+    }
+}
