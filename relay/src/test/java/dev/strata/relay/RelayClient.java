@@ -162,6 +162,12 @@ final class RelayClient implements AutoCloseable {
         return closedWith.get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
 
+    /** The next message, or null when none comes within {@code millis}. */
+    RelayMessage poll(long millis) throws Exception {
+        String text = received.poll(millis, TimeUnit.MILLISECONDS);
+        return text == null ? null : RelayMessage.parse(text);
+    }
+
     boolean nothingQueued() {
         return received.isEmpty();
     }

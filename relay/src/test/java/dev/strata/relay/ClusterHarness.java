@@ -1,0 +1,274 @@
+package dev.strata.relay;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Tuple;
+
+/**
+ * A cluster of separate JVMs, each {@code java -jar relay/target/strata.jar --roles ...} (the jar {@code package}
+ * built; the integration tests run after it), joined by TCP on loopback under a cluster name of its own, on a fresh
+ * PostgreSQL schema dropped at the end. Nodes are declared first (so every member list is known), then started
+ * together; a start waits until every node answers {@code /ready} with 200.
+ */
+final class ClusterHarness implements AutoCloseable {
+    private static final long READY_SECONDS = 120;
+    static final int FAILURE_TIMEOUT_SECONDS = 3;
+
+    /** One node: its ports are fixed when declared, so it restarts where it was. */
+    final class Node {
+        final String name;
+        final String roles;
+        final int clusterPort;
+        final int httpPort;
+        private Process process;
+        private final StringBuffer output = new StringBuffer();
+
+        Node(String name, String roles) throws IOException {
+            this.name = name;
+            this.roles = roles;
+            this.clusterPort = TestRelay.freePort();
+            this.httpPort = TestRelay.freePort();
+        }
+
+        void launch() throws IOException {
+            String java = ProcessHandle.current().info().command().orElse("java");
+            ProcessBuilder builder = new ProcessBuilder(java, "-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                    "-jar", JAR.toString(), "--roles", roles).redirectErrorStream(true);
+            Map<String, String> env = builder.environment();
+            env.keySet().removeIf(k -> k.startsWith("STRATA_"));
+            env.putAll(settings(this));
+            output.setLength(0);
+            process = builder.start();
+            Process p = process;
+            Thread reader = new Thread(() -> read(p), "cluster-node-" + name);
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        private void read(Process p) {
+            try (BufferedReader in = new BufferedReader(
+                    new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    output.append(line).append('\n');
+                }
+            } catch (IOException e) {
+                output.append("[output unreadable: ").append(e).append("]\n");
+            }
+        }
+
+        boolean alive() {
+            return process != null && process.isAlive();
+        }
+
+        /** GET on the node's HTTP port; null when it does not answer. */
+        Http get(String path) {
+            try {
+                return Http.get(vertx, httpPort, path);
+            } catch (Exception e) {
+                return null;
+            }
+        }
+
+        JsonObject health() {
+            Http h = get("/health");
+            return h == null || h.status() != 200 ? null : new JsonObject(h.body());
+        }
+
+        void awaitReady() throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS);
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new AssertionError("node " + name + " exited with " + process.exitValue() + "; output:\n"
+                            + output);
+                }
+                Http ready = get("/ready");
+                if (ready != null && ready.status() == 200) {
+                    return;
+                }
+                TimeUnit.MILLISECONDS.sleep(200); // polling the endpoint with a deadline
+            }
+            throw new AssertionError("node " + name + " not ready within " + READY_SECONDS + " s; output:\n" + output);
+        }
+
+        /** SIGKILL: no drain, no goodbye to the cluster. */
+        void kill() throws InterruptedException {
+            process.destroyForcibly();
+            assertTrue(process.waitFor(30, TimeUnit.SECONDS), name + " did not die");
+        }
+
+        /** SIGTERM, then the exit code. */
+        int terminate() throws InterruptedException {
+            process.destroy();
+            return awaitExit();
+        }
+
+        int awaitExit() throws InterruptedException {
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS), name + " did not exit on SIGTERM; output:\n" + output);
+            return process.exitValue();
+        }
+
+        Process process() {
+            return process;
+        }
+
+        /** Starts it again (it was killed or terminated) and waits until it is ready. */
+        void restart() throws Exception {
+            launch();
+            awaitReady();
+        }
+
+        String output() {
+            return output.toString();
+        }
+
+        int wsPort() {
+            return httpPort;
+        }
+    }
+
+    static final Path JAR = Path.of(System.getProperty("strata.jar", "target/strata.jar"));
+
+    final String clusterName = "strata-test-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+    final String schema = TestRelay.newSchema();
+    final Vertx vertx = Vertx.vertx();
+    private final Map<String, Node> nodes = new LinkedHashMap<>();
+    private final Map<String, String> extra;
+    private Pool pg;
+
+    /** @param extra further relay settings for every node, by key */
+    ClusterHarness(Map<String, String> extra) {
+        this.extra = extra;
+        if (!Files.isRegularFile(JAR)) {
+            throw new AssertionError("no " + JAR.toAbsolutePath() + ": the cluster tests run the built jar; run them"
+                    + " with ./mvnw verify (package builds the jar first)");
+        }
+    }
+
+    Node declare(String name, String roles) throws IOException {
+        Node n = new Node(name, roles);
+        nodes.put(name, n);
+        return n;
+    }
+
+    Node node(String name) {
+        return nodes.get(name);
+    }
+
+    /** Starts the stopped ones of these nodes again, at once, and waits until they are ready. */
+    void restart(Node... stopped) throws Exception {
+        List<Node> started = new ArrayList<>();
+        for (Node n : stopped) {
+            if (!n.alive()) {
+                n.launch();
+                started.add(n);
+            }
+        }
+        for (Node n : started) {
+            n.awaitReady();
+        }
+    }
+
+    /** Starts every declared node at once and waits until all are ready. */
+    void start() throws Exception {
+        checkDatabase();
+        for (Node n : nodes.values()) {
+            n.launch();
+        }
+        for (Node n : nodes.values()) {
+            n.awaitReady();
+        }
+    }
+
+    private Map<String, String> settings(Node n) {
+        List<String> members = new ArrayList<>();
+        for (Node m : nodes.values()) {
+            members.add("127.0.0.1:" + m.clusterPort);
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("STRATA_CLUSTER_JOIN", "tcp");
+        env.put("STRATA_CLUSTER_NAME", clusterName);
+        env.put("STRATA_CLUSTER_HOST", "127.0.0.1");
+        env.put("STRATA_CLUSTER_PORT", String.valueOf(n.clusterPort));
+        env.put("STRATA_CLUSTER_MEMBERS", String.join(",", members));
+        env.put("STRATA_CLUSTER_FAILURE_TIMEOUT_SECONDS", String.valueOf(FAILURE_TIMEOUT_SECONDS));
+        env.put("STRATA_SERVER_HOST", "127.0.0.1");
+        env.put("STRATA_SERVER_PORT", String.valueOf(n.httpPort));
+        env.put("STRATA_SERVER_GATEWAY_INSTANCES", "2");
+        env.put("STRATA_STORE_ENGINE", "postgresql");
+        env.put("STRATA_STORE_PG_URL", TestRelay.PG_URL);
+        env.put("STRATA_STORE_PG_SCHEMA", schema);
+        env.put("STRATA_STORE_PG_POOL_SIZE", "4");
+        extra.forEach((key, value) -> env.put(Setting.environmentName(key), value));
+        return env;
+    }
+
+    private void checkDatabase() throws Exception {
+        pg = PgBuilder.pool().with(new PoolOptions().setMaxSize(2))
+                .connectingTo(PgConnectOptions.fromUri(TestRelay.PG_URL)).using(vertx).build();
+        try {
+            await(pg.query("SELECT 1").execute());
+        } catch (Exception e) {
+            throw new AssertionError("the cluster tests need a PostgreSQL (15 or newer) at " + TestRelay.PG_URL
+                    + " where they may create and drop schemas: " + e.getMessage() + "\nStart one, or set"
+                    + " STRATA_TEST_PG_URL=postgresql://user[:password]@host:port/database", e);
+        }
+    }
+
+    /** Whether the store holds the event, asked of PostgreSQL directly. */
+    boolean stored(String eventId) throws Exception {
+        return await(pg.preparedQuery("SELECT count(*) FROM " + schema + ".events WHERE id = $1")
+                .execute(Tuple.of(io.vertx.core.buffer.Buffer.buffer(dev.strata.model.Hex.decode(eventId)))))
+                .iterator().next().getLong(0) == 1;
+    }
+
+    /** The live subscriptions each fanout node reports, by node name. */
+    Map<String, Integer> liveSubscriptions() {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (Node n : nodes.values()) {
+            if (n.roles.contains("fanout") && n.alive()) {
+                JsonObject h = n.health();
+                counts.put(n.name, h == null ? -1 : h.getInteger("live_subscriptions"));
+            }
+        }
+        return counts;
+    }
+
+    static <T> T await(io.vertx.core.Future<T> f) throws Exception {
+        return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (Node n : nodes.values()) {
+            if (n.alive()) {
+                n.kill();
+            }
+        }
+        try {
+            if (pg != null) {
+                await(pg.query("DROP SCHEMA IF EXISTS " + schema + " CASCADE").execute());
+            }
+        } finally {
+            await(vertx.close());
+        }
+    }
+}
