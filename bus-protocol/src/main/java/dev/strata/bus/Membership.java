@@ -29,8 +29,14 @@ public interface Membership {
     /** The ready nodes that run {@code role}, sorted by id, so every node sees them in the same order. */
     List<String> ready(Role role);
 
-    /** Whether the node is still in the cluster (ready or draining). */
+    /** Whether the node is in the cluster now (ready or draining). */
     boolean isMember(String nodeId);
+
+    /**
+     * Whether the node was a member and left. Not the same as "not a member": each node learns of a newcomer on its
+     * own schedule, and a node that is not yet known must not be taken for one that is gone.
+     */
+    boolean hasLeft(String nodeId);
 
     /** Calls {@code listener} (on a cluster thread) after any change of the members or the ready nodes. */
     void onChange(Runnable listener);

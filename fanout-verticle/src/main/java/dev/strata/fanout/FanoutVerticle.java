@@ -92,7 +92,7 @@ public final class FanoutVerticle extends AbstractVerticle {
         List<ConnectionKey> gone = new ArrayList<>();
         for (ConnectionKey connection : byConnection.keySet()) {
             String node = Addresses.nodeOfGateway(connection.gatewayId());
-            if (node != null && !membership.isMember(node)) {
+            if (node != null && membership.hasLeft(node)) {
                 gone.add(connection);
             }
         }
@@ -124,8 +124,8 @@ public final class FanoutVerticle extends AbstractVerticle {
                 return;
             }
             String node = Addresses.nodeOfGateway(open.gatewayId());
-            if (membership != null && node != null && !membership.isMember(node)) {
-                message.fail(503, "error: the gateway left the cluster"); // it raced its own departure
+            if (membership != null && node != null && membership.hasLeft(node)) {
+                message.fail(410, "error: the gateway left the cluster"); // it raced its own departure
                 return;
             }
             SubscriptionKey key = new SubscriptionKey(open.gatewayId(), open.connectionId(), open.serial());

@@ -314,8 +314,13 @@ final class ClusterTiers implements Tiers {
     }
 
     @Override
+    public long[][] deliveredBefore(String eventId, long[] serials) {
+        return recent.record(eventId, serials);
+    }
+
+    @Override
     public boolean firstDelivery(String eventId, Subscription sub) {
-        return recent.firstTime(eventId, sub.serial);
+        return !RecentDeliveries.contains(recent.record(eventId, new long[] {sub.serial}), sub.serial);
     }
 
     // ---- membership ----------------------------------------------------------------------------------------------

@@ -314,7 +314,7 @@ final class Connection {
 
     /** @param eventJson the event's JSON in UTF-8, encoded once for every subscriber on this gateway */
     void deliverLive(Subscription sub, String eventId, byte[] eventJson) {
-        if (closing || !sub.firstSending(eventId) || !gateway.tiers().firstDelivery(eventId, sub)) {
+        if (closing || !sub.firstSending(eventId)) {
             return;
         }
         if (unwrittenBytes > settings.maxWriteQueueBytes()) {

@@ -205,9 +205,11 @@ public final class GatewayVerticle extends AbstractVerticle {
             byte[] eventJson = null;
             // NIP-42: an event of a private kind goes only to connections authenticated as one of its parties.
             Set<String> parties = privateKinds.isEmpty() ? null : privateKinds.partiesOf(delivery.eventJson());
+            long[][] sentBefore = tiers.deliveredBefore(delivery.eventId(), delivery.serials());
             for (long serial : delivery.serials()) {
                 Subscription sub = subscriptions.get(serial);
-                if (sub != null && (parties == null || sub.connection.mayRead(parties))) {
+                if (sub != null && (parties == null || sub.connection.mayRead(parties))
+                        && (sentBefore == null || !RecentDeliveries.contains(sentBefore, serial))) {
                     if (eventJson == null) {
                         eventJson = delivery.eventJson().getBytes(StandardCharsets.UTF_8);
                     }

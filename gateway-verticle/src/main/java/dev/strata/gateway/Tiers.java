@@ -34,6 +34,12 @@ interface Tiers {
     /** The last chunk of a stored part was handled. */
     void storedPartEnded(Subscription sub);
 
-    /** Whether this event has not yet been sent on this subscription by an earlier route (cluster re-homing). */
+    /**
+     * A live delivery of the event to these subscriptions: returns the serials an earlier route (cluster re-homing)
+     * already sent it to, which must not get it again, or null (always in one JVM).
+     */
+    long[][] deliveredBefore(String eventId, long[] serials);
+
+    /** A stored event for one subscription: whether no earlier route sent it there yet. */
     boolean firstDelivery(String eventId, Subscription sub);
 }

@@ -30,11 +30,14 @@ final class HazelcastMembership implements Membership {
     }
 
     private static final String VERTX_NODE_ID = "__vertx.nodeId";
+    private static final int MAX_DEPARTED = 4096;
 
     private final HazelcastInstance hazelcast;
     private final String self;
     private final ReplicatedMap<String, String> readyNodes;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    /** Nodes that left, the most recent {@link #MAX_DEPARTED} (node ids are never reused: a restart is a new id). */
+    private final Set<String> departed = new java.util.LinkedHashSet<>();
     private volatile Snapshot snapshot = new Snapshot(Set.of(), Map.of());
 
     HazelcastMembership(HazelcastInstance hazelcast, String self) {
@@ -51,6 +54,12 @@ final class HazelcastMembership implements Membership {
             public void memberRemoved(MembershipEvent event) {
                 String gone = nodeId(event.getMember());
                 if (gone != null) {
+                    synchronized (departed) {
+                        departed.add(gone);
+                        if (departed.size() > MAX_DEPARTED) {
+                            departed.remove(departed.iterator().next());
+                        }
+                    }
                     readyNodes.remove(gone);
                 }
                 refresh();
@@ -156,6 +165,13 @@ final class HazelcastMembership implements Membership {
     @Override
     public boolean isMember(String nodeId) {
         return snapshot.members().contains(nodeId);
+    }
+
+    @Override
+    public boolean hasLeft(String nodeId) {
+        synchronized (departed) {
+            return departed.contains(nodeId);
+        }
     }
 
     @Override
