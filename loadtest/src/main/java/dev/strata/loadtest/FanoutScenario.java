@@ -164,8 +164,9 @@ final class FanoutScenario {
             String firstFailure = "";
             for (int wave = 0; wave < connections; wave += CONNECT_WAVE) {
                 List<Future<RelaySocket>> opened = new ArrayList<>();
-                for (Listener l : listeners.subList(wave, Math.min(connections, wave + CONNECT_WAVE))) {
-                    opened.add(RelaySocket.connect(h.client(), h.target, h.loops.next(), l::onMessage)
+                for (int c = wave; c < Math.min(connections, wave + CONNECT_WAVE); c++) {
+                    Listener l = listeners.get(c);
+                    opened.add(RelaySocket.connect(h.client(), h.gateway(c), h.loops.next(), l::onMessage)
                             .onSuccess(s -> l.socket = s));
                 }
                 Main.await(Future.join(opened), 60, "opening subscriber connections");

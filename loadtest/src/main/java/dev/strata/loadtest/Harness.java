@@ -1,6 +1,7 @@
 package dev.strata.loadtest;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.vertx.core.Vertx;
@@ -8,7 +9,10 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 
-/** The client side of a run: one Vert.x instance, its event loops, and WebSocket clients to the one target. */
+/**
+ * The client side of a run: one Vert.x instance, its event loops, and WebSocket clients to the target (and, for a
+ * cluster, the further gateways that connections are spread over).
+ */
 final class Harness implements AutoCloseable {
     /** Relays send events up to their max_message_length (Strata: 1 MiB by default); leave ample room. */
     private static final int MAX_MESSAGE_BYTES = 16 << 20;
@@ -16,12 +20,21 @@ final class Harness implements AutoCloseable {
     final Vertx vertx;
     final EventLoops loops;
     final Target target;
+    /** The target first, then each --spread-urls gateway: connection i goes to gateway i modulo their number. */
+    private final List<Target> gateways;
     private final Map<String, WebSocketClient> clients = new HashMap<>();
 
-    Harness(Target target, int eventLoops) {
+    Harness(Target target, List<Target> spread, int eventLoops) {
         this.target = target;
+        this.gateways = new java.util.ArrayList<>(List.of(target));
+        this.gateways.addAll(spread);
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
         this.loops = EventLoops.deploy(vertx, eventLoops);
+    }
+
+    /** Where connection {@code i} of a scenario's many goes (its publisher or reader connections, subscribers). */
+    Target gateway(int i) {
+        return gateways.get(Math.floorMod(i, gateways.size()));
     }
 
     /** The client for connections from the system's choice of local address. */

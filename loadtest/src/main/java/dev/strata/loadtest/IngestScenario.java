@@ -45,7 +45,7 @@ final class IngestScenario {
         for (int c = 0; c < plan.connections(); c++) {
             Publisher p = new Publisher(corpus, plan, c);
             publishers.add(p);
-            opened.add(RelaySocket.connect(h.client(), h.target, h.loops.next(), p::onMessage)
+            opened.add(RelaySocket.connect(h.client(), h.gateway(c), h.loops.next(), p::onMessage)
                     .onSuccess(s -> p.socket = s));
         }
         Main.await(Future.join(opened), 60, "opening " + plan.connections() + " connections");

@@ -42,6 +42,8 @@ public final class Main {
                            --source-addresses auto|IP,IP,... [auto]
 
             every run: --url ws://HOST:PORT/ [ws://127.0.0.1:7777/] --relay-pid PID (RSS figures)
+                       --spread-urls URL,... (more gateways of one cluster: ingest and query connections and
+                       fanout subscribers alternate over --url and these; not for connections)
                        --results-dir DIR [loadtest-results] --label TEXT --event-loops N [cores]
             query and fanout also take --seed S [1] (which REQs and subscriptions are drawn)
             exit status: 0 the run met its checks, 1 it did not (or failed), 2 bad command line
@@ -82,6 +84,14 @@ public final class Main {
             throw new Options.UsageException("unknown command \"" + command + "\"");
         }
         Target target = Target.parse(o.string("url", Target.DEFAULT_URL));
+        List<Target> spread = new java.util.ArrayList<>();
+        if (!command.equals("connections")) {
+            for (String url : o.string("spread-urls", "").split(",")) {
+                if (!url.isBlank()) {
+                    spread.add(Target.parse(url.trim()));
+                }
+            }
+        }
         long relayPid = o.longValue("relay-pid", 0, 0, Long.MAX_VALUE);
         Path resultsDir = o.path("results-dir", "loadtest-results");
         String label = o.string("label", "");
@@ -101,7 +111,7 @@ public final class Main {
         long relayRssBefore = ProcessMemory.rssKiB(relayPid);
         Outcome outcome;
         JsonObject nip11;
-        try (Harness h = new Harness(target, eventLoops)) {
+        try (Harness h = new Harness(target, spread, eventLoops)) {
             nip11 = target.relayInformation(h.vertx);
             outcome = switch (command) {
                 case "ingest" -> IngestScenario.run(h, corpus, (IngestScenario.Plan) plan);

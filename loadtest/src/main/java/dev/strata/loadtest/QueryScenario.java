@@ -81,7 +81,7 @@ final class QueryScenario {
         for (int c = 0; c < plan.connections(); c++) {
             Querier q = new Querier(mix, plan, c);
             queriers.add(q);
-            opened.add(RelaySocket.connect(h.client(), h.target, h.loops.next(), q::onMessage)
+            opened.add(RelaySocket.connect(h.client(), h.gateway(c), h.loops.next(), q::onMessage)
                     .onSuccess(s -> q.socket = s));
         }
         Main.await(Future.join(opened), 60, "opening " + plan.connections() + " connections");
