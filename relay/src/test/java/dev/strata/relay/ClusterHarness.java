@@ -50,6 +50,9 @@ final class ClusterHarness implements AutoCloseable {
         }
 
         void launch() throws IOException {
+            if (alive()) {
+                throw new IllegalStateException(name + " is running already");
+            }
             String java = ProcessHandle.current().info().command().orElse("java");
             ProcessBuilder builder = new ProcessBuilder(java, "-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                     "-jar", JAR.toString(), "--roles", roles).redirectErrorStream(true);
@@ -58,6 +61,7 @@ final class ClusterHarness implements AutoCloseable {
             env.putAll(settings(this));
             output.setLength(0);
             process = builder.start();
+            launched.add(process);
             Process p = process;
             Thread reader = new Thread(() -> read(p), "cluster-node-" + name);
             reader.setDaemon(true);
@@ -151,12 +155,16 @@ final class ClusterHarness implements AutoCloseable {
     final String schema = TestRelay.newSchema();
     final Vertx vertx = Vertx.vertx();
     private final Map<String, Node> nodes = new LinkedHashMap<>();
+    /** Every process started, so none outlives the tests, even when the test JVM itself is stopped. */
+    private final List<Process> launched = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Thread killAll = new Thread(() -> launched.forEach(Process::destroyForcibly), "cluster-harness-kill");
     private final Map<String, String> extra;
     private Pool pg;
 
     /** @param extra further relay settings for every node, by key */
     ClusterHarness(Map<String, String> extra) {
         this.extra = extra;
+        Runtime.getRuntime().addShutdownHook(killAll);
         if (!Files.isRegularFile(JAR)) {
             throw new AssertionError("no " + JAR.toAbsolutePath() + ": the cluster tests run the built jar; run them"
                     + " with ./mvnw verify (package builds the jar first)");
@@ -258,11 +266,13 @@ final class ClusterHarness implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        for (Node n : nodes.values()) {
-            if (n.alive()) {
-                n.kill();
-            }
+        for (Process p : launched) {
+            p.destroyForcibly();
         }
+        for (Process p : launched) {
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "a cluster node did not die");
+        }
+        Runtime.getRuntime().removeShutdownHook(killAll);
         try {
             if (pg != null) {
                 await(pg.query("DROP SCHEMA IF EXISTS " + schema + " CASCADE").execute());

@@ -382,7 +382,9 @@ class ClusterIT {
             }
         } finally {
             closeAll(onA);
-            gatewayA.restart();
+            if (!gatewayA.alive()) {
+                gatewayA.restart();
+            }
         }
     }
 
