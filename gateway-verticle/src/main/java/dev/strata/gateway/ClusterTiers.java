@@ -104,14 +104,14 @@ final class ClusterTiers implements Tiers {
     // ---- ingest --------------------------------------------------------------------------------------------------
 
     @Override
-    public Future<IngestReply> ingest(Event event) {
-        Promise<IngestReply> answered = Promise.promise();
+    public Future<Message<IngestReply>> ingest(Event event) {
+        Promise<Message<IngestReply>> answered = Promise.promise();
         ingest(new IngestRequest(event), null, answered);
         return answered.future();
     }
 
     /** @param refused nodes that had no handler for it (draining), or null */
-    private void ingest(IngestRequest request, Set<String> refused, Promise<IngestReply> answered) {
+    private void ingest(IngestRequest request, Set<String> refused, Promise<Message<IngestReply>> answered) {
         String node = pick(membership.ready(Role.INGEST), refused, nextIngest++);
         if (node == null) {
             answered.fail(NO_INGEST);
@@ -119,7 +119,7 @@ final class ClusterTiers implements Tiers {
         }
         this.<IngestReply>request(node, Addresses.ingest(node), request).onComplete(ar -> {
             if (ar.succeeded()) {
-                answered.complete(ar.result().body());
+                answered.complete(ar.result());
             } else if (noHandler(ar.cause())) {
                 // It never reached the node's ingest tier (which stopped taking events): safe to send elsewhere.
                 Set<String> more = refused == null ? new HashSet<>(2) : refused;

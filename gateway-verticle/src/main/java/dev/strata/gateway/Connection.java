@@ -177,7 +177,7 @@ final class Connection {
         gateway.tiers().ingest(event).onComplete(ar -> {
             eventsInFlight--;
             if (ar.succeeded()) {
-                IngestReply reply = ar.result();
+                IngestReply reply = ar.result().body();
                 write(new RelayMessage.Ok(event.id(), reply.accepted(), reply.message()));
             } else {
                 // Never a false OK: the client may resend, and a resend is idempotent.

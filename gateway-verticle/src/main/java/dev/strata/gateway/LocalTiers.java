@@ -27,9 +27,8 @@ final class LocalTiers implements Tiers {
     }
 
     @Override
-    public Future<IngestReply> ingest(Event event) {
-        return bus.<IngestReply>request(Addresses.INGEST, new IngestRequest(event), requestOptions)
-                .map(Message::body);
+    public Future<Message<IngestReply>> ingest(Event event) {
+        return bus.request(Addresses.INGEST, new IngestRequest(event), requestOptions);
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.strata.bus.IngestReply;
 import dev.strata.model.Event;
 import dev.strata.model.Filter;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.Message;
 
 /**
  * How a gateway reaches the other tiers: in one JVM by their shared addresses ({@link LocalTiers}), in a cluster by
@@ -13,7 +14,7 @@ import io.vertx.core.Future;
  */
 interface Tiers {
     /** Validates and stores the event; the reply is the client's OK. */
-    Future<IngestReply> ingest(Event event);
+    Future<Message<IngestReply>> ingest(Event event);
 
     /** Registers the live part of a subscription; completes once fanout applied it. */
     Future<Void> openLive(Subscription sub);
