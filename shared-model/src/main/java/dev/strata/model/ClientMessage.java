@@ -4,7 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** What a client sends a relay (NIP-01, NIP-42, NIP-45). */
 public sealed interface ClientMessage {
@@ -28,10 +30,31 @@ public sealed interface ClientMessage {
     record Auth(Event event) implements ClientMessage {
     }
 
-    /** {@code ["COUNT", <query id>, <filter>...]} (NIP-45). */
-    record Count(String subscriptionId, List<Filter> filters) implements ClientMessage {
+    /**
+     * {@code ["COUNT", <query id>, <filter>...]} (NIP-45).
+     *
+     * @param hllOffset the NIP-45 HyperLogLog offset of the filters ({@link Hll#offsetOf(List)}), -1 for none
+     */
+    record Count(String subscriptionId, List<Filter> filters, int hllOffset) implements ClientMessage {
         public Count {
             filters = List.copyOf(filters);
+        }
+
+        /** A COUNT as a client writes it: the offset is that of the filters' JSON. */
+        public Count(String subscriptionId, List<Filter> filters) {
+            this(subscriptionId, filters, offsetOfJson(filters));
+        }
+
+        private static int offsetOfJson(List<Filter> filters) {
+            List<Map<?, ?>> json = new ArrayList<>(filters.size());
+            for (Filter f : filters) {
+                try {
+                    json.add((Map<?, ?>) Json.parse(f.toJson()));
+                } catch (Json.JsonException e) {
+                    throw new IllegalStateException("a filter wrote malformed JSON: " + f, e);
+                }
+            }
+            return Hll.offsetOf(json);
         }
     }
 
@@ -73,7 +96,13 @@ public sealed interface ClientMessage {
             }
             case "COUNT" -> {
                 String subId = subscriptionId(array, "COUNT", limits);
-                yield new Count(subId, filters(array, subId, limits));
+                List<Filter> filters = filters(array, subId, limits);
+                // The filters parsed, so every element is an object; the offset follows their document order.
+                List<Map<?, ?>> json = new ArrayList<>(filters.size());
+                for (Object f : array.subList(2, array.size())) {
+                    json.add((Map<?, ?>) f);
+                }
+                yield new Count(subId, filters, Hll.offsetOf(json));
             }
             case "CLOSE" -> {
                 String subId = subscriptionId(array, "CLOSE", limits);

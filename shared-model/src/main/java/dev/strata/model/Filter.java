@@ -15,11 +15,17 @@ import java.util.Set;
  * and we refuse them with {@code invalid:} rather than silently matching nothing. Tag values are matched
  * exactly, as strings.
  *
+ * <p>{@code search} (NIP-50) is the client's query text, or null. A search filter selects stored events only, best
+ * match first (see {@link SearchQuery}); it never matches a live event: relevance ranks a stored result, and one
+ * event arriving on its own has nothing to be ranked against. A search with no words left once its
+ * {@code key:value} extensions are set aside asks for nothing and is dropped ({@code null}).
+ *
  * @param tags   single-letter tag name to accepted first values (NIP-01 matches a tag's element 1 only)
  * @param limit  for the stored query only; null when the client gave none
+ * @param search NIP-50 query text, null for none
  */
 public record Filter(Set<String> ids, Set<String> authors, Set<Integer> kinds, Map<Character, Set<String>> tags,
-                     Long since, Long until, Integer limit) {
+                     Long since, Long until, Integer limit, String search) {
 
     public Filter {
         ids = ids == null ? null : Set.copyOf(ids);
@@ -30,12 +36,30 @@ public record Filter(Set<String> ids, Set<String> authors, Set<Integer> kinds, M
             tags.forEach((k, v) -> t.put(k, Set.copyOf(v)));
         }
         tags = Map.copyOf(t);
+        if (search != null && SearchQuery.parse(search).isEmpty()) {
+            search = null;
+        }
+    }
+
+    /** A filter without search. */
+    public Filter(Set<String> ids, Set<String> authors, Set<Integer> kinds, Map<Character, Set<String>> tags,
+                  Long since, Long until, Integer limit) {
+        this(ids, authors, kinds, tags, since, until, limit, null);
     }
 
     /** The filter that matches every event: {@code {}}. */
     public static final Filter ALL = new Filter(null, null, null, null, null, null, null);
 
+    /** The same filter without its search: what a search engine's candidates must also match. */
+    public Filter withoutSearch() {
+        return search == null ? this : new Filter(ids, authors, kinds, tags, since, until, limit, null);
+    }
+
+    /** Whether an event matches; never for a search filter (see the class comment). */
     public boolean matches(Event e) {
+        if (search != null) {
+            return false;
+        }
         if (ids != null && !ids.contains(e.id())) {
             return false;
         }
@@ -98,6 +122,7 @@ public record Filter(Set<String> ids, Set<String> authors, Set<Integer> kinds, M
         Long since = null;
         Long until = null;
         Integer limit = null;
+        String search = null;
         for (Map.Entry<?, ?> entry : map.entrySet()) {
             String key = (String) entry.getKey();
             Object v = entry.getValue();
@@ -108,6 +133,7 @@ public record Filter(Set<String> ids, Set<String> authors, Set<Integer> kinds, M
                 case "since" -> since = timestamp(key, v);
                 case "until" -> until = timestamp(key, v);
                 case "limit" -> limit = limit(v);
+                case "search" -> search = search(v, limits);
                 default -> {
                     if (key.length() == 2 && key.charAt(0) == '#' && isAsciiLetter(key.charAt(1))) {
                         if (tags == null) {
@@ -121,7 +147,7 @@ public record Filter(Set<String> ids, Set<String> authors, Set<Integer> kinds, M
                 }
             }
         }
-        return new Filter(ids, authors, kinds, tags, since, until, limit);
+        return new Filter(ids, authors, kinds, tags, since, until, limit, search);
     }
 
     /** Parses the filters of a REQ or COUNT (elements 2.. of the message). */
@@ -197,6 +223,17 @@ public record Filter(Set<String> ids, Set<String> authors, Set<Integer> kinds, M
         return t;
     }
 
+    private static String search(Object v, FilterLimits limits) throws InvalidFilterException {
+        if (!(v instanceof String s)) {
+            throw new InvalidFilterException("invalid: \"search\" must be a string");
+        }
+        if (s.length() > limits.maxSearchLength()) {
+            throw new InvalidFilterException("invalid: \"search\" is longer than " + limits.maxSearchLength()
+                    + " characters");
+        }
+        return s;
+    }
+
     private static Integer limit(Object v) throws InvalidFilterException {
         Long l = v instanceof Json.JsonNumber n ? n.longValueOrNull() : null;
         if (l == null || l < 0) {
@@ -243,6 +280,10 @@ public record Filter(Set<String> ids, Set<String> authors, Set<Integer> kinds, M
         if (limit != null) {
             field(sb, first, "limit");
             sb.append(limit);
+        }
+        if (search != null) {
+            field(sb, first, "search");
+            Json.writeString(sb, search);
         }
         return sb.append('}').toString();
     }

@@ -2,7 +2,7 @@ package dev.strata.model;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -122,7 +122,7 @@ public final class Json {
             throw error("nesting deeper than " + MAX_DEPTH);
         }
         pos++; // '{'
-        Map<String, Object> map = new HashMap<>();
+        Map<String, Object> map = new LinkedHashMap<>(); // document order: NIP-45 reads "the first tag attribute"
         skipWhitespace();
         if (peek() == '}') {
             pos++;

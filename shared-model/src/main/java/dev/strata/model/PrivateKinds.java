@@ -41,6 +41,11 @@ public final class PrivateKinds {
         return new PrivateKinds(kinds);
     }
 
+    /** The private kinds, for a store that checks them index by index. */
+    public Set<Integer> kinds() {
+        return kinds;
+    }
+
     public boolean isEmpty() {
         return kinds.isEmpty();
     }

@@ -240,7 +240,10 @@ public final class MalformedCases {
         reqClosed("filter is an array", "[]");
         reqClosed("filter is null", "null");
         reqClosed("second filter is not an object", "{},1");
-        closed("unknown filter key", req("{\"search\":\"nostr\"}"), "sub1", "unsupported: ");
+        closed("unknown filter key", req("{\"serach\":\"nostr\"}"), "sub1", "unsupported: ");
+        reqClosed("search is a number", "{\"search\":1}");
+        reqClosed("search is an array", "{\"search\":[\"nostr\"]}");
+        reqClosed("search longer than the limit", "{\"search\":\"" + "a".repeat(257) + "\"}");
         closed("two-letter tag filter", req("{\"#tt\":[\"a\"]}"), "sub1", "unsupported: ");
         closed("digit tag filter", req("{\"#1\":[\"a\"]}"), "sub1", "unsupported: ");
         closed("bare # filter key", req("{\"#\":[\"a\"]}"), "sub1", "unsupported: ");
@@ -280,7 +283,7 @@ public final class MalformedCases {
         notice("COUNT with a numeric query id", "[\"COUNT\",7,{}]");
         closed("COUNT without filters", "[\"COUNT\",\"q1\"]", "q1", "invalid: ");
         closed("COUNT with a bad author", "[\"COUNT\",\"q1\",{\"authors\":[\"x\"]}]", "q1", "invalid: ");
-        closed("COUNT with an unknown key", "[\"COUNT\",\"q1\",{\"search\":\"x\"}]", "q1", "unsupported: ");
+        closed("COUNT with an unknown key", "[\"COUNT\",\"q1\",{\"serach\":\"x\"}]", "q1", "unsupported: ");
 
         // AUTH (NIP-42): the client sends an event, which gets an OK like any other.
         notice("AUTH without the event", "[\"AUTH\"]");

@@ -43,6 +43,7 @@ class MessagesTest {
                         filter("{\"limit\":0}"))),
                 new ClientMessage.Close("sub1"),
                 new ClientMessage.Close("a\\b"),
+                new ClientMessage.Req("s", List.of(filter("{\"kinds\":[1],\"search\":\"best \\\"nostr\\\" apps\"}"))),
                 new ClientMessage.Count("q1", List.of(filter("{\"#e\":[\"" + ID + "\"],\"kinds\":[7]}"))));
     }
 
