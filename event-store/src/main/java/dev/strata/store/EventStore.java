@@ -23,6 +23,9 @@ import dev.strata.model.Filter;
  *       transaction.</li>
  *   <li>Ephemeral events are never stored: {@link WriteResult.Status#EPHEMERAL}.</li>
  *   <li>Queries return events newest first ({@code created_at} descending, then id ascending).</li>
+ *   <li>NIP-50: a filter with {@code search} returns the events whose content holds every word of the search
+ *       text (its {@code key:value} extensions are ignored), best match first, ties newest first then by
+ *       ascending id; its cursor carries the score of the last event.</li>
  * </ul>
  */
 public interface EventStore extends AutoCloseable {
@@ -49,6 +52,23 @@ public interface EventStore extends AutoCloseable {
      *                   has fewer events but a non-null {@link QueryPage#next()} to continue from
      */
     CompletionStage<QueryPage> query(Filter filter, QueryCursor after, int maxEvents, int maxScanned);
+
+    /**
+     * NIP-45: how many distinct stored events match at least one of the filters (limits do not apply), counted from
+     * the indexes, never by reading every matching event.
+     *
+     * <p>A search filter may take part in a {@code query} only: here it fails the stage with an
+     * {@link IllegalArgumentException}. When counting would examine more than {@code maxScanned} index entries the
+     * stage fails with a {@link java.util.concurrent.RejectedExecutionException} whose message starts with
+     * {@code blocked:}; a search that matches more than a page's {@code maxScanned} events fails its page the same
+     * way, as ranking needs every match.
+     *
+     * @param hllOffset  8 to 23: also compute the NIP-45 HyperLogLog registers of the counted events' pubkeys at this
+     *                   offset; -1: do not
+     * @param visibility what the reader may see: the events it may not are not counted (NIP-45: the same rules as
+     *                   REQ)
+     */
+    CompletionStage<EventCount> count(List<Filter> filters, int hllOffset, long maxScanned, Visibility visibility);
 
     /** Bytes the store occupies on disk (for the health endpoint and metrics). */
     long diskSizeBytes();

@@ -17,14 +17,16 @@ import dev.strata.model.KindClass;
  */
 final class EventWriter {
     private final Tables tables;
+    private final SearchLog searchLog;
     private final ByteBuffer key = ByteBuffer.allocateDirect(Keys.MAX_KEY_BYTES);
     private final ByteBuffer version = ByteBuffer.allocateDirect(Values.VERSION_BYTES);
     private final ByteBuffer serialKey = ByteBuffer.allocateDirect(Long.BYTES);
     private long nextSerial;
 
-    EventWriter(Tables tables, long nextSerial) {
+    EventWriter(Tables tables, long nextSerial, SearchLog searchLog) {
         this.tables = tables;
         this.nextSerial = nextSerial;
+        this.searchLog = searchLog;
     }
 
     WriteResult apply(Txn<ByteBuffer> txn, Event e, byte[] json, IndexWork work) {
@@ -54,6 +56,7 @@ final class EventWriter {
         Values.writeEvent(record, e.createdAt(), json);
         Values.writePendingAdd(tables.pending.reserve(txn, serial(), Values.PENDING_ADD_BYTES, Tables.PLAIN), id);
         work.add(e, id);
+        searchLog.append(txn, SearchLog.INSERT, id);
         return WriteResult.STORED;
     }
 
@@ -76,6 +79,7 @@ final class EventWriter {
                 id, body);
         tables.events.delete(txn, Keys.bytes(key, id));
         work.remove(old, id);
+        searchLog.append(txn, SearchLog.DELETE, id);
     }
 
     private ByteBuffer serial() {

@@ -1,6 +1,7 @@
 package dev.strata.store;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -13,8 +14,11 @@ import java.util.Objects;
  * @param maxBatch           most events committed in one transaction
  * @param readThreads        threads that run queries, each holding at most one read transaction
  * @param writeQueueCapacity most events waiting for the writer; a write that does not fit is refused at once
+ * @param searchCommitInterval how often the search index (in {@code dir/search}) commits what it applied; after a
+ *                           crash it catches up from the LMDB log written since its last commit
  */
-public record LmdbConfig(Path dir, long initialMapSize, int maxBatch, int readThreads, int writeQueueCapacity) {
+public record LmdbConfig(Path dir, long initialMapSize, int maxBatch, int readThreads, int writeQueueCapacity,
+                         Duration searchCommitInterval) {
     public static final long DEFAULT_INITIAL_MAP_SIZE = 64L << 20;
     public static final int DEFAULT_MAX_BATCH = 1024;
     /** LMDB's reader table has 126 slots by default, shared with any other process reading the files. */
@@ -23,6 +27,7 @@ public record LmdbConfig(Path dir, long initialMapSize, int maxBatch, int readTh
     public static final int DEFAULT_READ_THREADS =
             Math.min(MAX_READ_THREADS, Math.max(2, Runtime.getRuntime().availableProcessors()));
     public static final int DEFAULT_WRITE_QUEUE_CAPACITY = 16 * DEFAULT_MAX_BATCH;
+    public static final Duration DEFAULT_SEARCH_COMMIT_INTERVAL = Duration.ofSeconds(1);
 
     private static final long MAP_SIZE_UNIT = 64 << 10;
 
@@ -41,6 +46,14 @@ public record LmdbConfig(Path dir, long initialMapSize, int maxBatch, int readTh
         if (writeQueueCapacity < 1) {
             throw new IllegalArgumentException("writeQueueCapacity must be positive");
         }
+        if (searchCommitInterval == null || searchCommitInterval.isNegative() || searchCommitInterval.isZero()) {
+            throw new IllegalArgumentException("searchCommitInterval must be positive");
+        }
+    }
+
+    /** Settings with the default search commit interval. */
+    public LmdbConfig(Path dir, long initialMapSize, int maxBatch, int readThreads, int writeQueueCapacity) {
+        this(dir, initialMapSize, maxBatch, readThreads, writeQueueCapacity, DEFAULT_SEARCH_COMMIT_INTERVAL);
     }
 
     /** The defaults above, in {@code dir}. */

@@ -17,7 +17,8 @@ import dev.strata.model.Filter;
 /**
  * The embedded engine: two LMDB environments in one directory (the events, synced at every commit, and their
  * indexes, derived and rebuilt when a machine crash may have torn them: see {@link Tables}), one writer thread that
- * batches many events per transaction, and a small pool of reader threads for queries.
+ * batches many events per transaction, a small pool of reader threads for queries and counts, and the NIP-50 search
+ * index beside them ({@link SearchIndex}, in {@code search/}).
  *
  * <p>A write whose events do not fit in the write queue fails at once with a {@link RejectedExecutionException}
  * whose message starts with {@code rate-limited:}. After {@link #close()}, writes and queries fail with an
@@ -29,15 +30,20 @@ public final class LmdbEventStore implements EventStore {
     private final Tables tables;
     private final IndexTrust trust;
     private final Writer writer;
+    private final SearchIndex search;
     private final PageReader pages;
+    private final Counter counter;
     private final ExecutorService readers;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private LmdbEventStore(Tables tables, IndexTrust trust, LmdbConfig config) {
+    private LmdbEventStore(Tables tables, IndexTrust trust, SearchLog searchLog, SearchIndex search,
+                           LmdbConfig config) {
         this.tables = tables;
         this.trust = trust;
-        this.writer = new Writer(tables, 0, config.maxBatch(), config.writeQueueCapacity());
+        this.search = search;
+        this.writer = new Writer(tables, 0, searchLog, config.maxBatch(), config.writeQueueCapacity());
         this.pages = new PageReader(tables);
+        this.counter = new Counter(tables);
         AtomicInteger threadNumber = new AtomicInteger();
         this.readers = Executors.newFixedThreadPool(config.readThreads(), task -> {
             Thread t = new Thread(task, "strata-lmdb-reader-" + threadNumber.incrementAndGet());
@@ -67,8 +73,11 @@ public final class LmdbEventStore implements EventStore {
                         + " machine stopped while the store was open)");
                 trust.opened();
             }
+            SearchLog log = SearchLog.open(tables);
+            SearchIndex search = SearchIndex.open(tables, log, config.dir().resolve("search"),
+                    config.searchCommitInterval());
             // Recovery leaves the pending table empty, so serials start again from 0.
-            return new LmdbEventStore(tables, trust, config);
+            return new LmdbEventStore(tables, trust, log, search, config);
         } catch (IOException | RuntimeException e) {
             tables.close();
             throw e;
@@ -82,6 +91,9 @@ public final class LmdbEventStore implements EventStore {
 
     @Override
     public CompletionStage<QueryPage> query(Filter filter, QueryCursor after, int maxEvents, int maxScanned) {
+        if (filter.search() != null) {
+            return search(filter, after, maxEvents, maxScanned);
+        }
         try {
             return CompletableFuture.supplyAsync(
                     () -> tables.read((indexTxn, primaryTxn) ->
@@ -92,12 +104,51 @@ public final class LmdbEventStore implements EventStore {
         }
     }
 
-    @Override
-    public long diskSizeBytes() {
-        return tables.diskSizeBytes();
+    /** Waits (without a thread) for the index to have what LMDB had when the search began, then searches. */
+    private CompletionStage<QueryPage> search(Filter filter, QueryCursor after, int maxEvents, int maxScanned) {
+        if (maxEvents < 1 || maxScanned < 1) {
+            return CompletableFuture.failedStage(
+                    new IllegalArgumentException("maxEvents and maxScanned must be positive"));
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> tables.readPrimary(txn -> SearchLog.last(tables, txn)),
+                            readers)
+                    .thenCompose(seq -> search.whenApplied(seq).exceptionally(e -> {
+                        throw new IllegalStateException("the search index is behind the store (catching up or "
+                                + "rebuilding), try again", e);
+                    }))
+                    .thenApplyAsync(ready -> tables.readPrimary(txn -> search.search(txn, filter, after, maxEvents,
+                            maxScanned)), readers)
+                    .minimalCompletionStage();
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedStage(new IllegalStateException("the event store is closed"));
+        }
     }
 
-    /** Commits the writes already accepted, lets running queries finish, then closes the files. Idempotent. */
+    @Override
+    public CompletionStage<EventCount> count(List<Filter> filters, int hllOffset, long maxScanned,
+                                             Visibility visibility) {
+        if (filters.stream().anyMatch(f -> f.search() != null)) {
+            return CompletableFuture.failedStage(new IllegalArgumentException("a search filter cannot be counted"));
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> tables.read((indexTxn, primaryTxn) ->
+                            counter.count(indexTxn, primaryTxn, filters, hllOffset, maxScanned, visibility)), readers)
+                    .minimalCompletionStage();
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedStage(new IllegalStateException("the event store is closed"));
+        }
+    }
+
+    @Override
+    public long diskSizeBytes() {
+        return tables.diskSizeBytes() + search.diskSizeBytes();
+    }
+
+    /**
+     * Commits the writes already accepted, lets running queries finish, brings the search index up to date and
+     * commits it, then closes the files. Idempotent.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -114,6 +165,8 @@ public final class LmdbEventStore implements EventStore {
                 interrupted = true;
             }
         }
+        // After the writer and the reads: the search index applies the last of the log and commits.
+        search.close();
         // The index commits unsynced; synced now, and marked so, it needs no rebuild at the next open.
         try {
             tables.syncIndex();

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 import org.lmdbjava.Dbi;
@@ -47,6 +48,13 @@ final class Tables implements AutoCloseable {
     final Dbi<ByteBuffer> replaceable;
     /** Serial (8 bytes) → index work committed in the primary, not yet known to be in the index. Primary. */
     final Dbi<ByteBuffer> pending;
+    /**
+     * {@link SearchLog}: sequence number (8 bytes) → what happened to which event, until the search index has it.
+     * Primary, written in the event's own transaction.
+     */
+    final Dbi<ByteBuffer> searchLog;
+    /** Small named values: the store's identity, how far the search log was pruned. Primary. */
+    final Dbi<ByteBuffer> meta;
 
     private final Path dir;
     private final Env<ByteBuffer> primary;
@@ -66,6 +74,8 @@ final class Tables implements AutoCloseable {
         events = primary.openDbi("events", DbiFlags.MDB_CREATE);
         replaceable = primary.openDbi("replaceable", DbiFlags.MDB_CREATE);
         pending = primary.openDbi("pending", DbiFlags.MDB_CREATE);
+        searchLog = primary.openDbi("search_log", DbiFlags.MDB_CREATE);
+        meta = primary.openDbi("meta", DbiFlags.MDB_CREATE);
         for (Index i : Index.values()) {
             indexes.put(i, index.openDbi(i.dbName(), DbiFlags.MDB_CREATE));
         }
@@ -80,7 +90,7 @@ final class Tables implements AutoCloseable {
         Files.createDirectories(indexDir);
         Env<ByteBuffer> primary = Env.create()
                 .setMapSize(initialMapSize)
-                .setMaxDbs(3)
+                .setMaxDbs(5)
                 .open(dir.toFile(), EnvFlags.MDB_NOTLS);
         try {
             Env<ByteBuffer> index = Env.create()
@@ -119,6 +129,16 @@ final class Tables implements AutoCloseable {
         } finally {
             primaryResize.readLock().unlock();
             indexResize.readLock().unlock();
+        }
+    }
+
+    /** Runs {@code work} in a read-only transaction of the primary environment alone (events, search log). */
+    <R> R readPrimary(Function<Txn<ByteBuffer>, R> work) {
+        primaryResize.readLock().lock();
+        try (Txn<ByteBuffer> txn = primary.txnRead()) {
+            return work.apply(txn);
+        } finally {
+            primaryResize.readLock().unlock();
         }
     }
 

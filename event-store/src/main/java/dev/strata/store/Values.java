@@ -43,6 +43,25 @@ final class Values {
         return utf8;
     }
 
+    /** Where {@code Event.toJson} puts the pubkey: after {@code {"id":"<64 hex>","pubkey":"}. */
+    private static final byte[] PUBKEY_FIELD = "\",\"pubkey\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final int PUBKEY_AT = Long.BYTES + 7 + 64 + PUBKEY_FIELD.length;
+
+    /** The event's 32-byte pubkey, read from its record's JSON at the place our writer puts it. */
+    static byte[] pubkey(ByteBuffer value) {
+        int field = PUBKEY_AT - PUBKEY_FIELD.length;
+        boolean inPlace = value.remaining() > PUBKEY_AT + 64;
+        for (int i = 0; inPlace && i < PUBKEY_FIELD.length; i++) {
+            inPlace = value.get(field + i) == PUBKEY_FIELD[i];
+        }
+        if (!inPlace) {
+            return dev.strata.model.Hex.decode(event(value).pubkey());
+        }
+        byte[] hex = new byte[64];
+        value.get(PUBKEY_AT, hex);
+        return dev.strata.model.Hex.decode(new String(hex, StandardCharsets.US_ASCII));
+    }
+
     static Event event(ByteBuffer value) {
         return parse(json(value));
     }

@@ -30,6 +30,7 @@ final class Writer implements AutoCloseable {
     private static final WriteRequest STOP = new WriteRequest(List.of(), List.of());
 
     private final Tables tables;
+    private final SearchLog searchLog;
     private final EventWriter eventWriter;
     private final int maxBatch;
     /** Events the queue may still take: a full queue refuses at once instead of blocking the caller. */
@@ -64,9 +65,10 @@ final class Writer implements AutoCloseable {
     }
 
     /** @param nextSerial the first serial free in the pending table */
-    Writer(Tables tables, long nextSerial, int maxBatch, int queueCapacity) {
+    Writer(Tables tables, long nextSerial, SearchLog searchLog, int maxBatch, int queueCapacity) {
         this.tables = tables;
-        this.eventWriter = new EventWriter(tables, nextSerial);
+        this.searchLog = searchLog;
+        this.eventWriter = new EventWriter(tables, nextSerial, searchLog);
         this.indexedBelow = nextSerial;
         this.pendingFrom = nextSerial;
         this.maxBatch = maxBatch;
@@ -188,8 +190,10 @@ final class Writer implements AutoCloseable {
                                 work));
                     }
                 }
+                searchLog.prune(txn);
                 txn.commit();
                 pendingFrom = indexed;
+                searchLog.committed();
                 return results.toArray(WriteResult[]::new);
             } catch (RuntimeException e) {
                 eventWriter.rewind(serial);

@@ -2,6 +2,7 @@ package dev.strata.store;
 
 import static dev.strata.store.FilterBuilder.filter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -31,6 +33,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.strata.model.Event;
 import dev.strata.model.Filter;
+import dev.strata.model.Hex;
+import dev.strata.model.Hll;
+import dev.strata.model.PrivateKinds;
 
 /**
  * The behaviour every {@link EventStore} engine must have. An engine's test class extends this one and says how to
@@ -392,6 +397,234 @@ public abstract class EventStoreContract {
         }
     }
 
+    // ---- NIP-45 counts -------------------------------------------------------------------------------------------
+
+    protected static EventCount count(EventStore s, List<Filter> filters, int hllOffset, long maxScanned) {
+        return await(s.count(filters, hllOffset, maxScanned, Visibility.ALL));
+    }
+
+    /** The registers of these events' pubkeys, as {@link dev.strata.model.HllTest} pins the algorithm down. */
+    private static String registers(List<Event> events, int offset) {
+        Hll hll = new Hll(offset);
+        events.forEach(e -> hll.add(Hex.decode(e.pubkey())));
+        return hll.toHex();
+    }
+
+    protected static Throwable failureOf(CompletionStage<?> stage) {
+        try {
+            stage.toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return e.getCause() instanceof java.util.concurrent.CompletionException c ? c.getCause() : e.getCause();
+        } catch (InterruptedException | TimeoutException e) {
+            throw new AssertionError(e);
+        }
+        throw new AssertionError("the stage completed normally");
+    }
+
+    @Test
+    void countsEveryFilterShapeExactly() {
+        Corpus c = new Corpus();
+        ReferenceStore reference = new ReferenceStore();
+        c.all.forEach(reference::write);
+        List<Filter> filters = List.of(Filter.ALL, filter().ids(c.a1.id(), c.b2.id()).build(),
+                filter().authors(alice.pubkey).build(), filter().kinds(7).build(), filter().kinds(1, 30023).build(),
+                filter().tag('e', c.a1.id()).build(), filter().tag('t', "nostr", "java").build(),
+                filter().tag('t', "nostr").tag('p', bob.pubkey).build(), filter().authors(bob.pubkey).kinds(1).build(),
+                filter().kinds(7).tag('e', c.a1.id()).build(), filter().since(T + 10).until(T + 20).build(),
+                filter().kinds(1).tag('t', "nostr").since(T + 11).build(), filter().ids(c.a1.id()).until(T + 9).build(),
+                filter().kinds().build(), filter().tag('t').build(), filter().tag('T', "topic").build());
+        for (Filter f : filters) {
+            assertEquals(new EventCount(reference.countable(List.of(f)).size(), null),
+                    count(store, List.of(f), -1, Long.MAX_VALUE), f.toJson());
+        }
+        // Limits do not apply to a count.
+        Filter limited = new Filter(null, null, null, null, null, null, 1);
+        assertEquals(c.all.size(), count(store, List.of(limited), -1, Long.MAX_VALUE).count());
+    }
+
+    @Test
+    void filtersAreOredIntoOneNumberOfDistinctEvents() {
+        Corpus c = new Corpus();
+        List<Filter> overlapping = List.of(filter().tag('t', "nostr").build(), filter().authors(alice.pubkey).build(),
+                filter().kinds(1).build());
+        // a1, b1, c2 (nostr) + a2, a3 (alice) + b3 (kind 1): each once.
+        assertEquals(6, count(store, overlapping, -1, Long.MAX_VALUE).count());
+        assertEquals(2, count(store, List.of(filter().ids(c.a1.id()).build(), filter().ids(c.a1.id()).build(),
+                filter().ids(c.b1.id()).build()), -1, Long.MAX_VALUE).count());
+    }
+
+    @Test
+    void replacedVersionsAreNotCounted() {
+        write(alice.sign(T, 3, List.of(List.of("p", bob.pubkey))), bob.sign(T, 3, List.of(List.of("p", bob.pubkey))));
+        write(alice.sign(T + 1, 3, List.of(List.of("p", carol.pubkey))));
+        Filter followersOfBob = filter().kinds(3).tag('p', bob.pubkey).build();
+        assertEquals(1, count(store, List.of(followersOfBob), -1, Long.MAX_VALUE).count());
+        assertEquals(2, count(store, List.of(filter().kinds(3).build()), -1, Long.MAX_VALUE).count());
+    }
+
+    @Test
+    void theHyperLogLogHasTheRegistersOfTheCountedPubkeys() {
+        Random random = new Random(45);
+        String target = alice.sign(T, 1).id();
+        List<Event> reactions = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            Author reactor = Author.random(random);
+            reactions.add(reactor.sign(T + i, 7, List.of(List.of("e", target)), "+"));
+            write(reactor.sign(T + i, 1, List.of(List.of("e", target)), "a reply, not counted"));
+        }
+        write(store, reactions);
+        int offset = Hll.offsetOf(Map.of("#e", List.of(target)));
+        Filter f = filter().kinds(7).tag('e', target).build();
+        assertEquals(new EventCount(60, registers(reactions, offset)), count(store, List.of(f), offset,
+                Long.MAX_VALUE));
+        // Two filters with the same offset: the union's registers.
+        Filter replies = filter().kinds(1).tag('e', target).build();
+        EventCount both = count(store, List.of(f, replies), offset, Long.MAX_VALUE);
+        assertEquals(120, both.count());
+        List<Event> all = new ArrayList<>(reactions);
+        all.addAll(queryAll(store, replies).stream().map(e -> Values.parse(e.json())).toList());
+        assertEquals(registers(all, offset), both.hll());
+        assertEquals(new EventCount(0, "00".repeat(256)),
+                count(store, List.of(filter().kinds(7).tag('e', "nothing").build()), 9, Long.MAX_VALUE));
+    }
+
+    @Test
+    void aCountPastItsBudgetIsRefusedAsBlocked() {
+        new Corpus();
+        Throwable refused = failureOf(store.count(List.of(Filter.ALL), -1, 3, Visibility.ALL));
+        assertInstanceOf(RejectedExecutionException.class, refused);
+        assertTrue(refused.getMessage().startsWith("blocked: "), refused.getMessage());
+        assertEquals(8, count(store, List.of(Filter.ALL), -1, 100).count());
+        assertInstanceOf(IllegalArgumentException.class,
+                failureOf(store.count(List.of(filter().search("nostr").build()), -1, 100,
+                        Visibility.ALL)));
+    }
+
+    @Test
+    void privateKindsAreCountedOnlyForTheirParties() {
+        Event dm = alice.sign(T, 4, List.of(List.of("p", bob.pubkey)), "alice to bob");
+        Event wrap = carol.sign(T + 1, 1059, List.of(List.of("p", bob.pubkey)), "sealed for bob");
+        Event note = alice.sign(T + 2, 1, List.of(List.of("p", bob.pubkey)), "alice in public");
+        write(dm, wrap, note);
+        PrivateKinds dmsAndWraps = PrivateKinds.parse("4,1059");
+        Filter taggingBob = filter().tag('p', bob.pubkey).build();
+        Filter privateKinds = filter().kinds(4, 1059).build();
+        Map<Set<String>, List<Long>> expected = Map.of(Set.of(), List.of(1L, 0L), Set.of(carol.pubkey), List.of(2L, 1L),
+                Set.of(alice.pubkey), List.of(2L, 1L), Set.of(bob.pubkey), List.of(3L, 2L),
+                Set.of(alice.pubkey, carol.pubkey), List.of(3L, 2L));
+        for (Map.Entry<Set<String>, List<Long>> reader : expected.entrySet()) {
+            Visibility v = new Visibility(dmsAndWraps, reader.getKey());
+            assertEquals(reader.getValue(), List.of(await(store.count(List.of(taggingBob), -1, 100, v)).count(),
+                    await(store.count(List.of(privateKinds), -1, 100, v)).count()), "readers " + reader.getKey());
+        }
+        Visibility bobs = new Visibility(dmsAndWraps, Set.of(bob.pubkey));
+        assertEquals(2, await(store.count(List.of(filter().kinds(1, 4).build(), privateKinds), -1, 100,
+                Visibility.of(dmsAndWraps, List.of(alice.pubkey)))).count());
+        assertEquals(3, await(store.count(List.of(filter().kinds(1, 4).build(), privateKinds), -1, 100, bobs))
+                .count());
+    }
+
+    // ---- NIP-50 search -------------------------------------------------------------------------------------------
+
+    /** Contents where any engine's ranking agrees on who is best. */
+    private final class Texts {
+        final Event s1 = alice.sign(T + 1, 1, List.of(), "nostr nostr nostr relay");
+        final Event s2 = bob.sign(T + 2, 1, List.of(), "a long note about many things and, once, nostr, among lots "
+                + "of other words that say nothing in particular at all");
+        final Event s3 = carol.sign(T + 3, 1, List.of(), "NOSTR Relays are fun");
+        final Event s4 = carol.sign(T + 4, 1, List.of(), "nothing relevant");
+        final Event s5 = carol.sign(T + 5, 30023, List.of(List.of("d", "post")), "nostr relay");
+        final Event s6 = alice.sign(T + 6, 1, List.of(List.of("t", "java")), "relay, nostr!");
+        final Event s7 = bob.sign(T + 7, 1, List.of(), "ünïcødé wörds");
+        final List<Event> all = List.of(s1, s2, s3, s4, s5, s6, s7);
+
+        Texts() {
+            assertEquals(Collections.nCopies(all.size(), WriteResult.STORED), write(store, all));
+        }
+    }
+
+    private List<String> searchIds(Filter f) {
+        return queryAll(store, f).stream().map(StoredEvent::id).toList();
+    }
+
+    private static Set<String> ids(Event... events) {
+        Set<String> out = new HashSet<>();
+        for (Event e : events) {
+            out.add(e.id());
+        }
+        return out;
+    }
+
+    @Test
+    void searchFindsEveryWordInContentBestFirst() {
+        Texts t = new Texts();
+        List<String> nostr = searchIds(filter().search("nostr").build());
+        assertEquals(ids(t.s1, t.s2, t.s3, t.s5, t.s6), new HashSet<>(nostr));
+        assertEquals(t.s1.id(), nostr.get(0), "three times the word beats once");
+        assertEquals(nostr.size(), new HashSet<>(nostr).size(), "each event once");
+        assertEquals(ids(t.s1, t.s5, t.s6), new HashSet<>(searchIds(filter().search("Relay NOSTR").build())));
+        assertEquals(nostr, searchIds(filter().search("nostr include:spam language:en").build()),
+                "extensions are ignored");
+        assertEquals(List.of(t.s7.id()), searchIds(filter().search("WÖRDS").build()));
+        assertEquals(List.of(), searchIds(filter().search("zebra").build()));
+        assertEquals(List.of(), searchIds(filter().search("nostr zebra").build()));
+        assertEquals(List.of(), searchIds(filter().search("!!!").build()));
+    }
+
+    @Test
+    void searchIsCombinedWithEveryOtherField() {
+        Texts t = new Texts();
+        assertEquals(List.of(t.s5.id()), searchIds(filter().search("nostr").kinds(30023).build()));
+        assertEquals(ids(t.s1, t.s6), new HashSet<>(searchIds(filter().search("nostr").authors(alice.pubkey).build())));
+        assertEquals(List.of(t.s6.id()), searchIds(filter().search("nostr").tag('t', "java").build()));
+        assertEquals(List.of(t.s5.id()), searchIds(filter().search("relay").tag('d', "post").build()));
+        assertEquals(ids(t.s2, t.s3), new HashSet<>(searchIds(filter().search("nostr").since(T + 2).until(T + 3)
+                .build())));
+        assertEquals(List.of(t.s2.id()), searchIds(filter().search("nostr").ids(t.s2.id(), t.s4.id()).build()));
+        assertEquals(List.of(), searchIds(filter().search("nostr").kinds().build()));
+    }
+
+    @Test
+    void searchPagesTogetherEqualOnePageAndTiesGoNewestFirst() {
+        Texts t = new Texts();
+        Event tieOld = carol.sign(T - 5, 1, List.of(), "tie break words");
+        Event[] tieSame = {alice.sign(T - 1, 1, List.of(), "tie break words"),
+                bob.sign(T - 1, 1, List.of(), "tie break words")};
+        Arrays.sort(tieSame, ReferenceStore.NEWEST_FIRST);
+        write(tieOld, tieSame[1], tieSame[0]);
+        assertEquals(List.of(tieSame[0].id(), tieSame[1].id(), tieOld.id()),
+                searchIds(filter().search("tie break").build()));
+        for (String words : List.of("nostr", "tie words", "relay")) {
+            Filter f = filter().search(words).build();
+            List<StoredEvent> whole = queryAll(store, f);
+            for (int size : new int[] {1, 2, 3}) {
+                assertEquals(whole, query(store, f, size, UNBOUNDED), words + " in pages of " + size);
+            }
+        }
+        QueryPage best = await(store.query(filter().search("nostr").build(), null, 1, UNBOUNDED));
+        assertEquals(List.of(t.s1.id()), best.events().stream().map(StoredEvent::id).toList(),
+                "the limit applies after ranking");
+        assertNotNull(best.next());
+    }
+
+    @Test
+    void replacedVersionsLeaveTheSearch() {
+        write(alice.sign(T, 0, List.of(), "{\"about\":\"nostr developer\"}"));
+        Event v2 = alice.sign(T + 1, 0, List.of(), "{\"about\":\"java developer\"}");
+        write(v2);
+        assertEquals(List.of(), searchIds(filter().search("nostr").build()));
+        assertEquals(List.of(v2.id()), searchIds(filter().search("developer").build()));
+    }
+
+    @Test
+    void aSearchMatchingMoreThanItsBudgetIsRefusedAsBlocked() {
+        new Texts();
+        Throwable refused = failureOf(store.query(filter().search("nostr").build(), null, 10, 4));
+        assertInstanceOf(RejectedExecutionException.class, refused);
+        assertTrue(refused.getMessage().startsWith("blocked: "), refused.getMessage());
+        assertEquals(5, await(store.query(filter().search("nostr").build(), null, 10, 5)).events().size());
+    }
+
     // ---- durability ----------------------------------------------------------------------------------------------
 
     @Test
@@ -405,6 +638,9 @@ public abstract class EventStoreContract {
 
         EventStore again = track(reopen());
         assertEquals(before, queryAll(again, Filter.ALL));
+        assertEquals(List.of(v2.id()), queryAll(again, filter().search("v2").build()).stream().map(StoredEvent::id)
+                .toList());
+        assertEquals(1, count(again, List.of(filter().kinds(7).tag('p', alice.pubkey).build()), -1, 100).count());
         assertEquals(before.stream().filter(e -> e.id().equals(c.b2.id())).toList(),
                 queryAll(again, filter().kinds(7).tag('p', alice.pubkey).build()));
         assertEquals(results(WriteResult.DUPLICATE, WriteResult.STALE, WriteResult.DUPLICATE),
@@ -509,6 +745,18 @@ public abstract class EventStoreContract {
                 assertEvents(reference.query(f), query(store, f, maxEvents, maxScanned),
                         "seed " + seed + ", round " + round + ", filter " + f.toJson() + " in pages of " + maxEvents
                                 + " events, " + maxScanned + " scanned");
+            }
+            for (int q = 0; q < 30; q++) {
+                List<Filter> filters = new ArrayList<>();
+                for (int n = 1 + random.nextInt(3); n > 0; n--) {
+                    filters.add(workload.nextFilter());
+                }
+                int offset = random.nextBoolean() ? 8 + random.nextInt(16) : -1;
+                List<Event> expected = reference.countable(filters);
+                assertEquals(new EventCount(expected.size(), offset < 0 ? null : registers(expected, offset)),
+                        count(store, filters, offset, Long.MAX_VALUE),
+                        "seed " + seed + ", round " + round + ", COUNT of " + filters.stream().map(Filter::toJson)
+                                .toList());
             }
         }
         assertEquals(Set.of(WriteResult.STORED, WriteResult.DUPLICATE, WriteResult.STALE, WriteResult.EPHEMERAL),

@@ -14,6 +14,7 @@ final class FilterBuilder {
     private final Map<Character, Set<String>> tags = new HashMap<>();
     private Long since;
     private Long until;
+    private String search;
 
     static FilterBuilder filter() {
         return new FilterBuilder();
@@ -49,7 +50,12 @@ final class FilterBuilder {
         return this;
     }
 
+    FilterBuilder search(String value) {
+        search = value;
+        return this;
+    }
+
     Filter build() {
-        return new Filter(ids, authors, kinds, tags, since, until, null);
+        return new Filter(ids, authors, kinds, tags, since, until, null, search);
     }
 }

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -122,6 +125,77 @@ class LmdbEventStoreTest extends EventStoreContract {
         store.close();
         assertEquals(Collections.nCopies(events.size(), WriteResult.STORED), await(written));
         assertEquals(events.size(), queryAll(open(TINY_MAP, 1), Filter.ALL).size());
+    }
+
+    private static List<String> search(EventStore store, String words) {
+        return queryAll(store, new Filter(null, null, null, null, null, null, null, words)).stream()
+                .map(StoredEvent::id).sorted().toList();
+    }
+
+    private static List<String> ids(List<Event> events) {
+        return events.stream().map(Event::id).sorted().toList();
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+
+    @Test
+    void aMissingSearchIndexIsRebuiltFromTheStoredEvents() throws IOException {
+        LmdbEventStore store = open(TINY_MAP, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY);
+        Author author = Author.random(new Random(5));
+        List<Event> events = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            events.add(author.sign(RandomWorkload.BASE_TIME + i, 1, List.of(), "rebuilt word " + i));
+        }
+        write(store, events);
+        store.close();
+        delete(tmp.resolve("own").resolve("search"));
+        LmdbEventStore again = open(TINY_MAP, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY);
+        assertEquals(ids(events), search(again, "rebuilt"));
+    }
+
+    /**
+     * The index as it was at an earlier commit (as after a crash that lost everything it applied since), while
+     * LMDB went on: reopened, it catches up with the inserts and deletes it missed.
+     */
+    @Test
+    void aSearchIndexBehindTheStoreCatchesUpWithWhatItMissed() throws IOException {
+        Path dir = tmp.resolve("behind");
+        LmdbConfig config = new LmdbConfig(dir, TINY_MAP, LmdbConfig.DEFAULT_MAX_BATCH, 2,
+                LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY, java.time.Duration.ofHours(1));
+        Author author = Author.random(new Random(3));
+        Event v1 = author.sign(RandomWorkload.BASE_TIME, 0, List.of(), "profile lemon");
+        List<Event> early = List.of(v1, author.sign(RandomWorkload.BASE_TIME, 1, List.of(), "early lemon"));
+        LmdbEventStore store = track(LmdbEventStore.open(config));
+        write(store, early);
+        store.close();
+        copy(dir.resolve("search"), tmp.resolve("old-index"));
+
+        store = track(LmdbEventStore.open(config));
+        Event v2 = author.sign(RandomWorkload.BASE_TIME + 1, 0, List.of(), "profile lime");
+        List<Event> late = List.of(v2, author.sign(RandomWorkload.BASE_TIME + 2, 1, List.of(), "late lemon"));
+        write(store, late);
+        store.close();
+        delete(dir.resolve("search"));
+        copy(tmp.resolve("old-index"), dir.resolve("search"));
+
+        LmdbEventStore again = track(LmdbEventStore.open(config));
+        assertEquals(ids(List.of(early.get(1), late.get(1))), search(again, "lemon"), "v1 was replaced by v2");
+        assertEquals(ids(List.of(v2)), search(again, "lime"));
     }
 
     @Test

@@ -42,6 +42,17 @@ final class ReferenceStore {
         return WriteResult.STORED;
     }
 
+    /** NIP-45: the distinct events matching any filter. */
+    List<Event> countable(List<Filter> filters) {
+        List<Event> out = new ArrayList<>();
+        for (Event e : byId.values()) {
+            if (Filter.anyMatches(filters, e)) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
     List<Event> query(Filter filter) {
         List<Event> out = new ArrayList<>();
         for (Event e : byId.values()) {

@@ -65,6 +65,18 @@ final class Migrations {
                     CREATE INDEX tags_event ON {S}.tags (event_id);
                     CREATE STATISTICS {S}.tags_name_value ON name, value FROM {S}.tags;
                     CREATE STATISTICS {S}.events_pubkey_kind ON pubkey, kind FROM {S}.events;
+                    """),
+            // Version 2 (NIP-50). The words of each event's content as a tsvector the database keeps itself (so no
+            // writer can forget it), with the 'simple' configuration: lower-cased, no stemming and no stop words,
+            // so a word in any language matches itself. Only the first 100,000 characters count: a tsvector is
+            // bounded (1 MB), and one event's insert must never fail on its content. jsonb cannot hold the NUL
+            // character, so its escape becomes that of a space first (six characters for six: the JSON stays valid
+            // even where the backslash was itself escaped).
+            new Step(2, "full-text index of content", """
+                    ALTER TABLE {S}.events ADD COLUMN content_words tsvector GENERATED ALWAYS AS
+                        (to_tsvector('simple'::regconfig,
+                            left((replace(json, '\\u0000', '\\u0020')::jsonb) ->> 'content', 100000))) STORED;
+                    CREATE INDEX events_content_words ON {S}.events USING gin (content_words);
                     """));
 
     private Migrations() {

@@ -17,10 +17,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.strata.model.Event;
 import dev.strata.model.Filter;
 import dev.strata.model.Hex;
+import dev.strata.model.Hll;
+import dev.strata.store.EventCount;
 import dev.strata.store.EventStore;
 import dev.strata.store.QueryCursor;
 import dev.strata.store.QueryPage;
 import dev.strata.store.StoredEvent;
+import dev.strata.store.Visibility;
 import dev.strata.store.WriteResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -252,6 +255,9 @@ public final class PgEventStore implements EventStore {
         if (after != null && (after.createdAt() < 0 || after.id() == null || !Hex.isLowerHex(after.id(), 64))) {
             return CompletableFuture.failedStage(new IllegalArgumentException("not a query cursor: " + after));
         }
+        if (filter.search() != null) {
+            return search(filter, after, maxEvents, maxScanned);
+        }
         int pageSize = Math.min(MAX_PAGE_EVENTS, Math.min(maxEvents, maxScanned));
         PageQuery page = PageQuery.of(config.schema(), filter, after, pageSize + 1);
         if (page == null) {
@@ -291,6 +297,99 @@ public final class PgEventStore implements EventStore {
             }
         }
         return new QueryPage(events, null, scanned);
+    }
+
+    /**
+     * NIP-50: one statement ranks the matches (at most {@code maxScanned} of them, or the search is refused) and
+     * returns the page after the cursor, plus a look-ahead row. Each page ranks again, so its scanned count is the
+     * number of matches.
+     */
+    private CompletionStage<QueryPage> search(Filter filter, QueryCursor after, int maxEvents, int maxScanned) {
+        if (after != null && after.score() == null) {
+            return CompletableFuture.failedStage(new IllegalArgumentException("not a search cursor: " + after));
+        }
+        int pageSize = Math.min(MAX_PAGE_EVENTS, maxEvents);
+        SearchPageQuery page = SearchPageQuery.of(config.schema(), filter, after, pageSize + 1, maxScanned);
+        if (page == null) {
+            return closed.get()
+                    ? CompletableFuture.failedStage(new IllegalStateException("the event store is closed"))
+                    : CompletableFuture.completedStage(new QueryPage(List.of(), null, 0));
+        }
+        RuntimeException refused = reads.tryEnter();
+        if (refused != null) {
+            return CompletableFuture.failedStage(refused);
+        }
+        return replica.preparedQuery(page.sql()).execute(page.params())
+                .compose(rows -> {
+                    List<StoredEvent> events = new ArrayList<>();
+                    long matches = 0;
+                    Float lastScore = null;
+                    QueryCursor next = null;
+                    for (Row row : rows) {
+                        matches = row.getLong(0);
+                        if (row.getValue(1) == null) {
+                            continue; // no event after the cursor: only the number of matches
+                        }
+                        if (events.size() == pageSize) {
+                            StoredEvent last = events.get(events.size() - 1);
+                            next = new QueryCursor(last.createdAt(), last.id(), lastScore);
+                            break;
+                        }
+                        events.add(new StoredEvent(Hex.encode(row.getBuffer(1).getBytes()), row.getLong(2),
+                                row.getString(3)));
+                        lastScore = row.getFloat(4);
+                    }
+                    if (matches > maxScanned) {
+                        return Future.failedFuture(new java.util.concurrent.RejectedExecutionException(
+                                "blocked: the search matches more than " + maxScanned + " events; add words or "
+                                        + "narrow it with authors, kinds, tags or a time window"));
+                    }
+                    return Future.succeededFuture(new QueryPage(events, next, matches));
+                })
+                .andThen(ar -> reads.exit())
+                .toCompletionStage();
+    }
+
+    // ---- counting ------------------------------------------------------------------------------------------------
+
+    @Override
+    public CompletionStage<EventCount> count(List<Filter> filters, int hllOffset, long maxScanned,
+                                             Visibility visibility) {
+        if (filters.stream().anyMatch(f -> f.search() != null)) {
+            return CompletableFuture.failedStage(new IllegalArgumentException("a search filter cannot be counted"));
+        }
+        CountQuery count = CountQuery.of(config.schema(), filters, hllOffset, maxScanned, visibility);
+        if (count == null) {
+            return closed.get()
+                    ? CompletableFuture.failedStage(new IllegalStateException("the event store is closed"))
+                    : CompletableFuture.completedStage(new EventCount(0, hllOffset < 0 ? null
+                            : new Hll(hllOffset).toHex()));
+        }
+        RuntimeException refused = reads.tryEnter();
+        if (refused != null) {
+            return CompletableFuture.failedStage(refused);
+        }
+        return replica.preparedQuery(count.sql()).execute(count.params())
+                .compose(rows -> {
+                    long events = 0;
+                    Hll hll = hllOffset < 0 ? null : new Hll(hllOffset);
+                    for (Row row : rows) {
+                        int key = row.getInteger(0);
+                        long value = row.getLong(1);
+                        if (key == CountQuery.ROWS && value > maxScanned) {
+                            return Future.failedFuture(new java.util.concurrent.RejectedExecutionException(
+                                    "blocked: counting would examine more than " + maxScanned + " index entries; "
+                                            + "narrow the filters with authors, kinds, tags or a time window"));
+                        } else if (key == CountQuery.EVENTS) {
+                            events = value;
+                        } else if (key >= 0) {
+                            hll.merge(key, (int) value);
+                        }
+                    }
+                    return Future.succeededFuture(new EventCount(events, hll == null ? null : hll.toHex()));
+                })
+                .andThen(ar -> reads.exit())
+                .toCompletionStage();
     }
 
     // ---- size and closing ----------------------------------------------------------------------------------------

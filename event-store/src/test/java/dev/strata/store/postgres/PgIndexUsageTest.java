@@ -142,6 +142,45 @@ class PgIndexUsageTest {
         assertTrue(failures.isEmpty(), String.join("\n", failures));
     }
 
+    private static String plan(String sql, io.vertx.sqlclient.Tuple params) {
+        return TestDatabase.rows(planner, "EXPLAIN " + sql, params).stream().map(r -> r.getString(0))
+                .collect(Collectors.joining("\n"));
+    }
+
+    /** NIP-45: counts walk the same indexes (a lone tag the tags index only); NIP-50: the words' GIN index. */
+    @Test
+    void countsAndSearchesWalkAnIndexMadeForThem() {
+        String popular = SyntheticEvents.id(17);
+        String author = SyntheticEvents.pubkey(7);
+        String tagged = SyntheticEvents.pubkey(SyntheticEvents.authors(EVENTS) / 2);
+        Map<String, Object[]> counts = new LinkedHashMap<>();
+        counts.put("#p", new Object[] {List.of(new F().tag('p', tagged).build()), -1, "Index Only Scan using tags_value_created"});
+        counts.put("#e kinds:7 + hll", new Object[] {List.of(new F().tag('e', popular).kinds(7).build()), 9,
+                "tags_value_created"});
+        counts.put("authors+kinds", new Object[] {List.of(new F().authors(author).kinds(1).build()), -1,
+                "events_pubkey_kind_created"});
+        counts.put("two filters", new Object[] {List.of(new F().tag('t', "topic7").build(),
+                new F().kinds(SyntheticEvents.RARE_KIND).build()), -1, "events_kind_created"});
+        List<String> failures = new ArrayList<>();
+        for (Map.Entry<String, Object[]> c : counts.entrySet()) {
+            @SuppressWarnings("unchecked")
+            List<Filter> filters = (List<Filter>) c.getValue()[0];
+            CountQuery q = CountQuery.of(schema, filters, (int) c.getValue()[1], 1_000_000,
+                    dev.strata.store.Visibility.ALL);
+            String plan = plan(q.sql(), q.params());
+            if (plan.contains("Seq Scan") || !plan.contains((String) c.getValue()[2])) {
+                failures.add("COUNT " + c.getKey() + " should use " + c.getValue()[2] + ":\n" + plan.indent(2));
+            }
+        }
+        Filter words = new Filter(null, null, Set.of(1), null, null, null, null, "zebra crossing");
+        SearchPageQuery search = SearchPageQuery.of(schema, words, null, 21, 200_000);
+        String plan = plan(search.sql(), search.params());
+        if (plan.contains("Seq Scan") || !plan.contains("events_content_words")) {
+            failures.add("search should use events_content_words:\n" + plan.indent(2));
+        }
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
     @Test
     void withoutItsIndexAShapeIsCaught() {
         // The check above must be able to fail: drop an index in a transaction, plan, roll back.
