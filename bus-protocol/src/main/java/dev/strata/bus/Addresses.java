@@ -17,6 +17,9 @@ public final class Addresses {
     /** Gateway -> query: {@link QueryRequest}; the answer streams back to the gateway as {@link QueryChunk}s. */
     public static final String QUERY = "strata.query";
 
+    /** Gateway -> query, request/reply: {@link CountRequest} answered by {@link CountReply} (NIP-45). */
+    public static final String COUNT = "strata.query.count";
+
     /** Anyone -> query, request/reply: a {@link StoreStatus} (for health checks). */
     public static final String STORE_STATUS = "strata.query.store-status";
 
@@ -37,6 +40,11 @@ public final class Addresses {
     /** {@link #QUERY} on one node. */
     public static String query(String nodeId) {
         return QUERY + "." + nodeId;
+    }
+
+    /** {@link #COUNT} on one node. */
+    public static String count(String nodeId) {
+        return COUNT + "." + nodeId;
     }
 
     /** {@link #FANOUT_SUBSCRIPTIONS} on one node: the live subscriptions homed there. */

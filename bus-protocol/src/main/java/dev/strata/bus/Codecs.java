@@ -26,12 +26,15 @@ import io.vertx.core.eventbus.MessageCodec;
  * as their JSON text so they are never re-encoded field by field.
  */
 public final class Codecs {
-    /** Bumped on any change to a wire layout; a node refuses messages of a version it does not know. */
-    public static final byte PROTOCOL_VERSION = 2;
+    /**
+     * Bumped on any change to a wire layout; a node refuses messages of a version it does not know. 3: filters may
+     * carry {@code search} (NIP-50), and COUNT travels ({@link CountRequest}, {@link CountReply}).
+     */
+    public static final byte PROTOCOL_VERSION = 3;
 
     /** Filters were validated by the gateway against the configured limits; decoding only restores them. */
     private static final FilterLimits DECODE_LIMITS = new FilterLimits(Integer.MAX_VALUE, Integer.MAX_VALUE,
-            Integer.MAX_VALUE);
+            Integer.MAX_VALUE, Integer.MAX_VALUE);
 
     private Codecs() {
     }
@@ -97,6 +100,13 @@ public final class Codecs {
                 (Writer w, QueryChunk c) -> w.longValue(c.serial()).strings(c.ids()).strings(c.eventJsons()).bool(c.last()).nullableString(c.closedReason()),
                 r -> new QueryChunk(r.longValue(), r.strings(), r.strings(), r.bool(),
                         r.nullableString())));
+        m.put(CountRequest.class, codec("strata.CountRequest",
+                (Writer w, CountRequest c) -> w.filters(c.filters()).integer(c.hllOffset()).strings(c.readers()),
+                r -> new CountRequest(r.filters(), r.integer(), r.strings())));
+        m.put(CountReply.class, codec("strata.CountReply",
+                (Writer w, CountReply c) -> w.longValue(c.count()).nullableString(c.hll())
+                        .nullableString(c.closedReason()),
+                r -> new CountReply(r.longValue(), r.nullableString(), r.nullableString())));
         m.put(StoreStatus.class, codec("strata.StoreStatus",
                 (Writer w, StoreStatus s) -> w.string(s.engine()).longValue(s.diskSizeBytes()),
                 r -> new StoreStatus(r.string(), r.longValue())));

@@ -57,6 +57,12 @@ class CodecsTest {
                 new QueryRequest("gw1", 8, List.of(Filter.ALL), List.of(EVENT.pubkey(), "ab".repeat(32))),
                 new QueryChunk(7, List.of(EVENT.id()), List.of(EVENT.toJson()), true, "blocked: query too broad"),
                 new QueryChunk(7, List.of(), List.of(), false, null),
+                new QueryRequest("gw1", 8, List.of(new Filter(null, null, Set.of(1), null, null, null, 20,
+                        "best nostr apps include:spam")), List.of()),
+                new CountRequest(List.of(FILTER, Filter.ALL), 17, List.of(EVENT.pubkey())),
+                new CountRequest(List.of(FILTER), -1, List.of()),
+                new CountReply(42, "0a".repeat(256), null),
+                CountReply.refused("blocked: too broad"),
                 new StoreStatus("lmdb", 12345));
         for (Object m : messages) {
             assertEquals(m, roundTrip(m));

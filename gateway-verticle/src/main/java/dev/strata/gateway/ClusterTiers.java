@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Set;
 
 import dev.strata.bus.Addresses;
+import dev.strata.bus.CountReply;
+import dev.strata.bus.CountRequest;
 import dev.strata.bus.IngestReply;
 import dev.strata.bus.IngestRequest;
 import dev.strata.bus.Membership;
@@ -131,6 +133,34 @@ final class ClusterTiers implements Tiers {
         });
     }
 
+    @Override
+    public Future<Message<CountReply>> count(CountRequest request) {
+        Promise<Message<CountReply>> answered = Promise.promise();
+        count(request, null, answered);
+        return answered.future();
+    }
+
+    /** NIP-45 counts go round-robin to the ready query nodes, like stored parts; a count reads only, so one that
+     * did not reach its node's count tier (draining) goes to another. */
+    private void count(CountRequest request, Set<String> refused, Promise<Message<CountReply>> answered) {
+        String node = pick(membership.ready(Role.QUERY), refused, nextQuery++);
+        if (node == null) {
+            answered.fail(NO_QUERY);
+            return;
+        }
+        this.<CountReply>request(node, Addresses.count(node), request).onComplete(ar -> {
+            if (ar.succeeded()) {
+                answered.complete(ar.result());
+            } else if (noHandler(ar.cause())) {
+                Set<String> more = refused == null ? new HashSet<>(2) : refused;
+                more.add(node);
+                count(request, more, answered);
+            } else {
+                answered.fail(ar.cause());
+            }
+        });
+    }
+
     /** Round-robin over the ready nodes, skipping those that refused this piece of work; null when none is left. */
     private static String pick(List<String> ready, Set<String> refused, int turn) {
         List<String> nodes = ready;
@@ -177,7 +207,7 @@ final class ClusterTiers implements Tiers {
         sub.route.fanoutNode = home;
         sub.route.live = false;
         request(home, Addresses.fanoutSubscriptions(home),
-                new SubscriptionChange.Open(gateway.gatewayId(), sub.connection.id, sub.serial, sub.filters))
+                new SubscriptionChange.Open(gateway.gatewayId(), sub.connection.id, sub.serial, sub.liveFilters))
                 .onComplete(ar -> {
                     if (ar.succeeded()) {
                         sub.route.live = true;
@@ -385,8 +415,8 @@ final class ClusterTiers implements Tiers {
 
     /** The subscription's stored part again, for events created since {@code since}, beside its live part. */
     private void backfill(Subscription sub, long since) {
-        List<Filter> window = new ArrayList<>(sub.filters.size());
-        for (Filter f : sub.filters) {
+        List<Filter> window = new ArrayList<>(sub.liveFilters.size());
+        for (Filter f : sub.liveFilters) {
             long from = f.since() == null ? since : Math.max(f.since(), since);
             if (f.until() == null || f.until() >= from) {
                 // NIP-01's limit bounds the first stored part only; a backfill takes all it may.

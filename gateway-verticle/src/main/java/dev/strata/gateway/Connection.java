@@ -9,10 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.strata.bus.CountReply;
+import dev.strata.bus.CountRequest;
 import dev.strata.bus.IngestReply;
 import dev.strata.bus.QueryChunk;
 import dev.strata.model.ClientMessage;
 import dev.strata.model.Event;
+import dev.strata.model.Filter;
 import dev.strata.model.MalformedMessageException;
 import dev.strata.model.PrivateKinds;
 import dev.strata.model.RelayMessage;
@@ -45,6 +48,7 @@ final class Connection {
     /** Stored-query chunks waiting for the socket to drain before the query may send more. */
     private final List<Message<Object>> waitingForDrain = new ArrayList<>(0);
     private int eventsInFlight;
+    private int countsInFlight;
     /** Bytes handed to the socket and not yet written out: our bound on what a slow reader can make us hold. */
     private long unwrittenBytes;
     private long lastMessageNanos = System.nanoTime();
@@ -146,8 +150,7 @@ final class Connection {
         } else if (message instanceof ClientMessage.Auth a) {
             authenticate(a.event());
         } else if (message instanceof ClientMessage.Count c) {
-            // NIP-45: a refused COUNT gets CLOSED.
-            write(new RelayMessage.Closed(c.subscriptionId(), "unsupported: COUNT is not supported"));
+            count(c);
         }
     }
 
@@ -157,6 +160,8 @@ final class Connection {
             write(new RelayMessage.Ok(p.event().id(), false, reason));
         } else if (message instanceof ClientMessage.Req r) {
             write(new RelayMessage.Closed(r.subscriptionId(), reason));
+        } else if (message instanceof ClientMessage.Count c) {
+            write(new RelayMessage.Closed(c.subscriptionId(), reason));
         } else {
             write(new RelayMessage.Notice(reason));
         }
@@ -272,6 +277,40 @@ final class Connection {
                 gateway.tiers().queryStored(sub, sub.filters, auth.readers());
             } else {
                 endByRelay(sub, failureReason(ar.cause()));
+            }
+        });
+    }
+
+    /**
+     * NIP-45: one answer, COUNT or CLOSED, and no subscription. At most {@code limits.max_subscriptions} counts
+     * wait for their answer per connection.
+     */
+    private void count(ClientMessage.Count c) {
+        if (c.filters().stream().anyMatch(f -> f.search() != null)) {
+            write(new RelayMessage.Closed(c.subscriptionId(), "unsupported: COUNT does not take search filters"));
+            return;
+        }
+        // NIP-45: the same rules as REQ (NIP-42 auth-required reads and private kinds).
+        String refusal = settings.access().refuseRead(c.filters(), auth.pubkeys());
+        if (refusal != null) {
+            refuse(new RelayMessage.Closed(c.subscriptionId(), refusal), refusal);
+            return;
+        }
+        if (countsInFlight >= settings.maxSubscriptions()) {
+            write(new RelayMessage.Closed(c.subscriptionId(), "rate-limited: at most " + settings.maxSubscriptions()
+                    + " COUNTs in progress per connection"));
+            return;
+        }
+        countsInFlight++;
+        gateway.tiers().count(new CountRequest(c.filters(), c.hllOffset(), auth.readers())).onComplete(ar -> {
+            countsInFlight--;
+            if (ar.failed()) {
+                write(new RelayMessage.Closed(c.subscriptionId(), "error: the count could not be made, try again"));
+            } else if (ar.result().body().closedReason() != null) {
+                write(new RelayMessage.Closed(c.subscriptionId(), ar.result().body().closedReason()));
+            } else {
+                write(new RelayMessage.CountResult(c.subscriptionId(), ar.result().body().count(), false,
+                        ar.result().body().hll()));
             }
         });
     }

@@ -26,7 +26,7 @@ record GatewaySettings(
                 c.getInteger("limits.max_message_length"),
                 c.getInteger("limits.max_subscriptions"),
                 new FilterLimits(c.getInteger("limits.max_filters"), c.getInteger("limits.max_filter_values"),
-                        c.getInteger("limits.max_subid_length")),
+                        c.getInteger("limits.max_subid_length"), c.getInteger("limits.max_search_length")),
                 c.getInteger("limits.max_events_in_flight"),
                 c.getInteger("websocket.ping_interval_seconds"),
                 c.getInteger("websocket.idle_timeout_seconds"),

@@ -3,6 +3,8 @@ package dev.strata.gateway;
 import java.util.List;
 
 import dev.strata.bus.Addresses;
+import dev.strata.bus.CountReply;
+import dev.strata.bus.CountRequest;
 import dev.strata.bus.IngestReply;
 import dev.strata.bus.IngestRequest;
 import dev.strata.bus.QueryRequest;
@@ -32,9 +34,14 @@ final class LocalTiers implements Tiers {
     }
 
     @Override
+    public Future<Message<CountReply>> count(CountRequest request) {
+        return bus.request(Addresses.COUNT, request, requestOptions);
+    }
+
+    @Override
     public Future<Void> openLive(Subscription sub) {
         return bus.request(Addresses.FANOUT_SUBSCRIPTIONS, new SubscriptionChange.Open(gateway.gatewayId(),
-                sub.connection.id, sub.serial, sub.filters), requestOptions).mapEmpty();
+                sub.connection.id, sub.serial, sub.liveFilters), requestOptions).mapEmpty();
     }
 
     @Override

@@ -14,6 +14,8 @@ final class Subscription {
     final String id;
     final long serial;
     final List<Filter> filters;
+    /** What fanout (and a backfill) gets: NIP-50 search filters select stored events only (see {@code Filter}). */
+    final List<Filter> liveFilters;
     /**
      * Ids sent before EOSE, so an event that arrives both live and from the stored query goes out once (NIP-01: each
      * event once per subscription). Bounded by the query's limit plus the live events of that short window; dropped
@@ -32,6 +34,8 @@ final class Subscription {
         this.id = id;
         this.serial = serial;
         this.filters = filters;
+        this.liveFilters = filters.stream().noneMatch(f -> f.search() != null) ? filters
+                : filters.stream().filter(f -> f.search() == null).toList();
     }
 
     /** True when this event has not gone out on this subscription yet. */

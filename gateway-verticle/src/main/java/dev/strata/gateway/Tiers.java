@@ -2,6 +2,8 @@ package dev.strata.gateway;
 
 import java.util.List;
 
+import dev.strata.bus.CountReply;
+import dev.strata.bus.CountRequest;
 import dev.strata.bus.IngestReply;
 import dev.strata.model.Event;
 import dev.strata.model.Filter;
@@ -15,6 +17,9 @@ import io.vertx.core.eventbus.Message;
 interface Tiers {
     /** Validates and stores the event; the reply is the client's OK. */
     Future<Message<IngestReply>> ingest(Event event);
+
+    /** NIP-45: one count from a query node; the reply carries the number or why it was refused. */
+    Future<Message<CountReply>> count(CountRequest request);
 
     /** Registers the live part of a subscription; completes once fanout applied it. */
     Future<Void> openLive(Subscription sub);

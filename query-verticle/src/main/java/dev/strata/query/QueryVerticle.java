@@ -128,10 +128,11 @@ public final class QueryVerticle extends AbstractVerticle {
                 finish(TOO_BROAD);
                 return;
             }
-            int maxScanned = (int) Math.min(pageScan, budget);
+            // NIP-50: a search ranks all its matches in one page, so its page may use the whole budget left.
+            int maxScanned = (int) Math.min(filter.search() != null ? Integer.MAX_VALUE : pageScan, budget);
             Future.fromCompletionStage(store.query(filter, after, Math.min(pageSize, remaining), maxScanned), context)
                     .onSuccess(this::deliver)
-                    .onFailure(e -> finish("error: the query failed, try again"));
+                    .onFailure(e -> finish(StoreFailures.reason(e, "error: the query failed, try again")));
         }
 
         void deliver(QueryPage page) {

@@ -14,6 +14,7 @@ import dev.strata.gateway.ConnectionSlots;
 import dev.strata.gateway.GatewayVerticle;
 import dev.strata.ingest.IngestVerticle;
 import dev.strata.model.Filter;
+import dev.strata.query.CountVerticle;
 import dev.strata.query.QueryVerticle;
 import dev.strata.store.EventStore;
 import dev.strata.store.LmdbConfig;
@@ -38,7 +39,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
  */
 public final class Relay {
     /** The NIPs this relay implements and tests end to end. */
-    static final List<Integer> SUPPORTED_NIPS = List.of(1, 11, 13, 42, 65, 70);
+    static final List<Integer> SUPPORTED_NIPS = List.of(1, 11, 13, 42, 45, 50, 65, 70);
     /** Hazelcast reports every member change and partition move at INFO; keep its warnings and errors. */
     private static final java.util.logging.Logger HAZELCAST_LOG = java.util.logging.Logger.getLogger("com.hazelcast");
     /** ... but not the warning that its CP subsystem (strongly consistent structures, unused here) is off. */
@@ -118,7 +119,8 @@ public final class Relay {
         int readThreads = c.getInteger("store.read_threads");
         LmdbConfig lmdb = new LmdbConfig(Path.of(c.getString("store.data_dir")),
                 (long) c.getInteger("store.initial_map_mb") << 20, c.getInteger("store.max_batch"),
-                readThreads == 0 ? LmdbConfig.DEFAULT_READ_THREADS : readThreads, c.getInteger("store.write_queue"));
+                readThreads == 0 ? LmdbConfig.DEFAULT_READ_THREADS : readThreads, c.getInteger("store.write_queue"),
+                Duration.ofMillis(c.getInteger("store.search_commit_ms")));
         // Opening maps and may grow the file: disk work, so not on the caller's thread.
         return vertx.executeBlocking(() -> (EventStore) LmdbEventStore.open(lmdb));
     }
@@ -134,6 +136,8 @@ public final class Relay {
         if (roles.contains(Role.QUERY)) {
             chain = chain.compose(v -> vertx.deployVerticle(
                             new QueryVerticle(store, config.getString("store.engine")), options))
+                    .map(backends::add).mapEmpty();
+            chain = chain.compose(v -> vertx.deployVerticle(new CountVerticle(store), options))
                     .map(backends::add).mapEmpty();
         }
         if (roles.contains(Role.INGEST)) {

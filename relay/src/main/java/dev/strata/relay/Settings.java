@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 
 import dev.strata.bus.Membership.Role;
+import dev.strata.model.FilterLimits;
 import dev.strata.model.PrivateKinds;
 import dev.strata.model.RelayUrl;
 import dev.strata.store.postgres.PgConfig;
@@ -49,6 +50,9 @@ final class Settings {
                     "Events waiting for the store's writer at most; past it, OK false \"rate-limited:\"."),
             integer("store.max_batch", 1024, 1, 1_000_000, "Events committed in one LMDB transaction at most."),
             integer("store.read_threads", 0, 0, 64, "Threads serving store reads; 0 = one per CPU core (at least 2)."),
+            integer("store.search_commit_ms", 1000, 10, 3_600_000,
+                    "How often the embedded NIP-50 search index (in store.data_dir/search) commits; after a crash "
+                            + "it catches up from the LMDB log kept since its last commit."),
             string("store.pg_url", "", "PostgreSQL primary, postgresql://user[:password]@host[:port]/database; "
                     + "required with store.engine postgresql."),
             string("store.pg_read_url", "", "PostgreSQL read replica for queries; empty queries the primary."),
@@ -71,6 +75,8 @@ final class Settings {
             integer("limits.default_limit", 500, 1, 1_000_000,
                     "Limit applied to a filter without one (NIP-11 default_limit)."),
             integer("limits.max_subid_length", 64, 1, 256, "Characters in a subscription id."),
+            integer("limits.max_search_length", FilterLimits.DEFAULT_MAX_SEARCH_LENGTH, 1, 1024,
+                    "Characters in a NIP-50 search string; longer get CLOSED \"invalid:\"."),
             integer("limits.max_event_tags", 2000, 0, 1_000_000, "Tags in one event."),
             integer("limits.max_content_length", 102_400, 0, MAX_INT, "Characters of event content."),
             longValue("limits.created_at_past_seconds", 0, 0, Long.MAX_VALUE / 2,
@@ -105,8 +111,10 @@ final class Settings {
             integer("query.page_size", 500, 1, 100_000, "Events per store read and per chunk sent to a client."),
             longValue("query.scan_budget", 200_000, 1, Long.MAX_VALUE,
                     "Index entries one REQ may examine; past it, CLOSED \"blocked:\"."),
+            longValue("query.count_budget", 1_000_000, 1, Long.MAX_VALUE,
+                    "Index entries one COUNT may examine (NIP-45); past it, CLOSED \"blocked:\"."),
             integer("query.max_active", 512, 1, MAX_INT,
-                    "Stored queries running at once; past it, CLOSED \"rate-limited:\"."),
+                    "Stored queries running at once, and as many COUNTs; past it, CLOSED \"rate-limited:\"."),
             integer("fanout.max_subscriptions", 1_000_000, 1, MAX_INT,
                     "Live subscriptions relay-wide; past it, CLOSED \"rate-limited:\"."),
             longValue("bus.request_timeout_ms", 30_000, 100, 3_600_000,

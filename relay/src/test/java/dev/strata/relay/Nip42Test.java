@@ -229,6 +229,49 @@ abstract class Nip42Test {
         }
     }
 
+    /** Sends a COUNT and returns the number, or the CLOSED reason (as a String). */
+    static Object count(RelayClient c, String filter) throws Exception {
+        c.send("[\"COUNT\",\"n\"," + filter + "]");
+        RelayMessage m = c.next();
+        if (m instanceof RelayMessage.Closed closed) {
+            return closed.message();
+        }
+        return ((RelayMessage.CountResult) m).count();
+    }
+
+    @Test
+    void countsAndSearchesFollowTheRulesOfReq() throws Exception {
+        Event dm = event(ALICE, now() - 40, 4, List.of(List.of("p", pubkey(BOB)), List.of("t", "count-auth")),
+                "countauthword in a dm");
+        Event note = event(ALICE, now() - 41, 1, List.of(List.of("t", "count-auth")), "countauthword in public");
+        String search = "{\"search\":\"countauthword\"}";
+        String tagged = "{\"#t\":[\"count-auth\"]}";
+        String dms = "{\"kinds\":[4],\"#t\":[\"count-auth\"]}";
+        try (Session anon = connect()) {
+            anon.client().publishAccepted(dm);
+            anon.client().publishAccepted(note);
+            assertEquals(1L, count(anon.client(), tagged), "the DM is left out of a kindless count");
+            assertEquals(List.of(note.id()), anon.client().req("s", search), "and of a search");
+            assertEquals("auth-required: kind 4 is served only to its author and the pubkeys it tags",
+                    count(anon.client(), dms));
+        }
+        try (Session carol = connect()) {
+            carol.authenticateAs(CAROL);
+            assertEquals(1L, count(carol.client(), tagged));
+            assertEquals(0L, count(carol.client(), dms));
+            carol.authenticateAs(BOB);
+            assertEquals(2L, count(carol.client(), tagged));
+            assertEquals(1L, count(carol.client(), dms));
+            assertEquals(java.util.Set.of(dm.id(), note.id()), java.util.Set.copyOf(carol.client().req("s", search)));
+        }
+        try (RelayClient c = RelayClient.connect(clients, closed.port())) {
+            String challenge = c.challenge();
+            assertEquals("auth-required: this relay serves only authenticated clients", count(c, tagged));
+            assertTrue(c.auth(authEvent(CAROL, URL, challenge)).accepted());
+            assertEquals(0L, count(c, tagged));
+        }
+    }
+
     @Test
     void aRefusedReqStillEndsTheSubscriptionItReplaces() throws Exception {
         try (Session anon = connect(); Session pub = connect()) {

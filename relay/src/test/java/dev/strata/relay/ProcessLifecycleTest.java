@@ -123,6 +123,27 @@ class ProcessLifecycleTest {
         }
     }
 
+    @Test
+    void afterKillNineTheSearchIndexCatchesUpWithEveryAcknowledgedEvent(@TempDir Path dataDir) throws Exception {
+        List<String> acknowledged = new ArrayList<>();
+        // The index never commits on its own here: what it applied before the kill exists only in memory.
+        try (RelayProcess relay = RelayProcess.start(dataDir, Map.of("store.search_commit_ms", "3600000"));
+             RelayClient c = RelayClient.connect(clients, relay.port)) {
+            for (int i = 0; i < 30; i++) {
+                Event e = event(7, now() - i, 1, List.of(), "crashproof searchable note " + i);
+                c.publishAccepted(e);
+                acknowledged.add(e.id());
+            }
+            assertEquals(Set.copyOf(acknowledged), Set.copyOf(c.req("before", "{\"search\":\"crashproof\"}")));
+            relay.kill();
+        }
+        try (RelayProcess relay = RelayProcess.start(dataDir, Map.of());
+             RelayClient c = RelayClient.connect(clients, relay.port)) {
+            assertEquals(Set.copyOf(acknowledged), Set.copyOf(c.req("after", "{\"search\":\"crashproof\"}")),
+                    "an event acknowledged before kill -9 is not searchable after the restart");
+        }
+    }
+
     private static List<Event> burst(int author, int count) {
         long t = now();
         List<Event> events = new ArrayList<>(count);
