@@ -20,6 +20,7 @@ import dev.strata.model.MalformedMessageException;
 import dev.strata.model.PrivateKinds;
 import dev.strata.model.RelayMessage;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -36,6 +37,8 @@ import io.vertx.core.internal.http.WebSocketInternal;
  */
 final class Connection {
     private static final Buffer PING = Buffer.buffer("strata");
+    /** Messages written with one system call at most, so a long burst still streams out as it is made. */
+    private static final int FLUSHES_PER_WRITE = 64;
     private static final short GOING_AWAY = 1001;
     private static final String SHUTTING_DOWN = "relay shutting down";
 
@@ -78,6 +81,11 @@ final class Connection {
         ws.frameHandler(this::onFrame);
         ws.pongHandler(b -> awaitingPong = false);
         ws.drainHandler(v -> drained());
+        // Vert.x flushes each message written outside a read of this socket: every OK and every live event would
+        // be a write system call of its own. Flushes are instead gathered until the loop has run what it has
+        // queued (the replies of one ingest batch, the deliveries of one fanout burst) and sent together.
+        ((WebSocketInternal) ws).channelHandlerContext().pipeline()
+                .addFirst(new FlushConsolidationHandler(FLUSHES_PER_WRITE, true));
         if (settings.access().challengeOnConnect()) {
             sendChallenge();
         }
