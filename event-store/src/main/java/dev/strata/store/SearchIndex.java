@@ -3,7 +3,6 @@ package dev.strata.store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,7 +57,6 @@ import dev.strata.model.Event;
 import dev.strata.model.Filter;
 import dev.strata.model.Hex;
 import dev.strata.model.SearchQuery;
-import dev.strata.model.Sha256;
 
 /**
  * NIP-50 search on the embedded engine: a Lucene index of every stored event, kept in step with LMDB by one thread
@@ -75,23 +73,26 @@ import dev.strata.model.Sha256;
  * applied the log as far as it stood when the search began, so an event is found as soon as its OK was sent. While
  * the index is being rebuilt, searches fail rather than answer from half an index.
  *
- * <p>Documents hold what a filter may name, so that Lucene applies the whole filter before ranking and {@code limit}
- * applies after it: the id, pubkey, kind, created_at, each single-letter tag's first value, and the content
- * (standard tokenizer, lower-cased, no stop words, no stemming: a word in any language matches itself). Every event
- * a search returns is read from LMDB and checked against the filter again.
+ * <p>Documents hold the content (standard tokenizer, lower-cased, no stop words, no stemming: a word in any language
+ * matches itself) and the fields Lucene narrows by cheaply before ranking: id, pubkey, kind and created_at. Tags are
+ * left out (a contact list alone would add hundreds of terms): every event a search returns is read from LMDB and
+ * checked against the whole filter, and a page that this check shortens is followed by the next one. Events whose
+ * content is not text for people to search are not indexed at all ({@link SearchQuery#UNSEARCHED_KINDS}).
+ *
+ * <p><b>Cost.</b> Making new documents visible to searches writes a segment, and many small segments cost merges:
+ * the index is refreshed when a search waits for it, and at each commit, not after every batch the writer stored.
  */
 final class SearchIndex implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SearchIndex.class.getName());
     /** The document layout below; an index of another layout is rebuilt. */
-    private static final String LAYOUT = "1";
+    private static final String LAYOUT = "2";
     private static final String SEQ_KEY = "strata.search_log_seq";
     private static final String STORE_KEY = "strata.store_id";
     private static final String LAYOUT_KEY = "strata.layout";
     static final Duration CATCH_UP_WAIT = Duration.ofSeconds(5);
-    /** Log entries applied between two refreshes of what searches see. */
+    /** Log entries read from LMDB in one read transaction. */
     private static final int ROUND = 1024;
-    /** Tag values longer than this (UTF-8) are indexed by their SHA-256, as in the LMDB keys. */
-    private static final int MAX_VERBATIM_TAG_BYTES = 200;
+    private static final Set<Integer> UNSEARCHED_KINDS = SearchQuery.UNSEARCHED_KINDS;
     private static final long MIN_PARK_NANOS = 1_000_000;
     private static final Sort RANKING = new Sort(SortField.FIELD_SCORE,
             new SortField("created_at", SortField.Type.LONG, true), new SortField("id", SortField.Type.STRING));
@@ -104,8 +105,10 @@ final class SearchIndex implements AutoCloseable {
     private final IndexWriter writer;
     private final SearcherManager searchers;
     private final Thread thread;
+    /** The log number the writer holds everything up to; -1 until the index is ready. Indexer thread only. */
+    private long applied = -1;
     /** The log number the searchers see everything up to; -1 until the index is ready. */
-    private volatile long applied = -1;
+    private volatile long visible = -1;
     private long committed;
     /** While rebuilding: the id of the last event indexed, the next chunk starts after it. Indexer thread only. */
     private byte[] rebuildFrom;
@@ -149,6 +152,9 @@ final class SearchIndex implements AutoCloseable {
                     prepare();
                 }
                 boolean more = applyRound();
+                if (hasWaiters()) {
+                    publish(applied);
+                }
                 maybeCommit(false);
                 if (!more && !stopping) {
                     // Until woken by a write, or until the next commit is due when there is something to commit.
@@ -220,7 +226,10 @@ final class SearchIndex implements AutoCloseable {
                 }
             }
             for (; found && n < ROUND; found = c.next()) {
-                writer.addDocument(document(Values.event(c.val())));
+                Event e = Values.event(c.val());
+                if (!UNSEARCHED_KINDS.contains(e.kind())) {
+                    writer.addDocument(document(e));
+                }
                 last[0] = new byte[Keys.ID_BYTES];
                 c.key().get(0, last[0]);
                 n++;
@@ -243,7 +252,7 @@ final class SearchIndex implements AutoCloseable {
         return true;
     }
 
-    /** Applies up to one round of log entries; true when more may be waiting. */
+    /** Applies up to one round of log entries to the writer; true when more may be waiting. */
     private boolean applyRound() throws IOException {
         long from = applied;
         int[] n = new int[1];
@@ -256,7 +265,10 @@ final class SearchIndex implements AutoCloseable {
                             id));
                     // Gone already: a later entry of the log deletes it.
                     if (value != null) {
-                        writer.updateDocument(term, document(Values.event(value)));
+                        Event e = Values.event(value);
+                        if (!UNSEARCHED_KINDS.contains(e.kind())) {
+                            writer.updateDocument(term, document(e));
+                        }
                     }
                 } else {
                     writer.deleteDocuments(term);
@@ -266,17 +278,27 @@ final class SearchIndex implements AutoCloseable {
             }
         }));
         if (n[0] > 0) {
-            publish(upTo);
+            applied = upTo;
         }
         return n[0] == ROUND;
     }
 
+    private boolean hasWaiters() {
+        synchronized (waiters) {
+            return !waiters.isEmpty();
+        }
+    }
+
     /** Makes everything applied up to {@code seq} visible to searches, and tells who waits for it. */
     private void publish(long seq) throws IOException {
+        applied = seq;
+        if (seq == visible) {
+            return;
+        }
         searchers.maybeRefreshBlocking();
         List<CompletableFuture<Void>> ready = new ArrayList<>();
         synchronized (waiters) {
-            applied = seq;
+            visible = seq;
             for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
                 Waiter w = it.next();
                 if (w.seq <= seq) {
@@ -298,6 +320,7 @@ final class SearchIndex implements AutoCloseable {
         writer.setLiveCommitData(Map.of(SEQ_KEY, Long.toString(seq), STORE_KEY, storeId, LAYOUT_KEY, LAYOUT)
                 .entrySet());
         writer.commit();
+        publish(seq);
         committed = seq;
         lastCommitNanos = System.nanoTime();
         log.indexed(seq);
@@ -311,21 +334,8 @@ final class SearchIndex implements AutoCloseable {
         doc.add(new IntPoint("kind", e.kind()));
         doc.add(new LongPoint("created_at", e.createdAt()));
         doc.add(new NumericDocValuesField("created_at", e.createdAt()));
-        Set<String> seen = new LinkedHashSet<>();
-        for (List<String> tag : e.tags()) {
-            String name = tag.get(0);
-            if (name.length() == 1 && tag.size() > 1 && seen.add(tagTerm(name.charAt(0), tag.get(1)))) {
-                doc.add(new StringField("tag", tagTerm(name.charAt(0), tag.get(1)), Field.Store.NO));
-            }
-        }
         doc.add(new TextField("content", e.content(), Field.Store.NO));
         return doc;
-    }
-
-    /** Name, then {@code :} and the value, or {@code #} and the SHA-256 of a long value (Lucene terms are bounded). */
-    private static String tagTerm(char name, String value) {
-        byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
-        return utf8.length <= MAX_VERBATIM_TAG_BYTES ? name + ":" + value : name + "#" + Hex.encode(Sha256.hash(utf8));
     }
 
     // ---- searching ---------------------------------------------------------------------------------------------
@@ -334,7 +344,7 @@ final class SearchIndex implements AutoCloseable {
     CompletableFuture<Void> whenApplied(long seq) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         synchronized (waiters) {
-            if (applied >= seq) {
+            if (visible >= seq) {
                 return CompletableFuture.completedFuture(null);
             }
             waiters.add(new Waiter(seq, done));
@@ -441,9 +451,8 @@ final class SearchIndex implements AutoCloseable {
         if (filter.kinds() != null) {
             q.add(IntPoint.newSetQuery("kind", filter.kinds()), Occur.FILTER);
         }
-        for (Map.Entry<Character, Set<String>> tag : filter.tags().entrySet()) {
-            q.add(new TermInSetQuery("tag", tag.getValue().stream()
-                    .map(v -> new BytesRef(tagTerm(tag.getKey(), v))).toList()), Occur.FILTER);
+        if (filter.kinds() != null && UNSEARCHED_KINDS.containsAll(filter.kinds())) {
+            return new MatchNoDocsQuery("only kinds that are not indexed");
         }
         if (filter.since() != null || filter.until() != null) {
             q.add(LongPoint.newRangeQuery("created_at", filter.since() == null ? Long.MIN_VALUE : filter.since(),

@@ -585,6 +585,18 @@ public abstract class EventStoreContract {
     }
 
     @Test
+    void encryptedMessagesAndRepostsAreNotSearched() {
+        Event note = alice.sign(T + 1, 1, List.of(), "secret meeting at noon");
+        Event dm = alice.sign(T + 2, 4, List.of(List.of("p", bob.pubkey)), "secret meeting at noon");
+        Event repost = bob.sign(T + 3, 6, List.of(List.of("e", note.id())), note.toJson());
+        Event wrap = carol.sign(T + 4, 1059, List.of(List.of("p", bob.pubkey)), "secret meeting");
+        write(note, dm, repost, wrap);
+        assertEquals(List.of(note.id()), searchIds(filter().search("secret meeting").build()));
+        assertEquals(List.of(), searchIds(filter().search("secret").kinds(4, 6, 1059).build()));
+        assertEquals(List.of(dm.id()), searchIds(filter().kinds(4).build()), "stored and served, only not searched");
+    }
+
+    @Test
     void searchPagesTogetherEqualOnePageAndTiesGoNewestFirst() {
         Texts t = new Texts();
         Event tieOld = carol.sign(T - 5, 1, List.of(), "tie break words");

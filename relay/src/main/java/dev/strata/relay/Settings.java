@@ -50,7 +50,7 @@ final class Settings {
                     "Events waiting for the store's writer at most; past it, OK false \"rate-limited:\"."),
             integer("store.max_batch", 1024, 1, 1_000_000, "Events committed in one LMDB transaction at most."),
             integer("store.read_threads", 0, 0, 64, "Threads serving store reads; 0 = one per CPU core (at least 2)."),
-            integer("store.search_commit_ms", 1000, 10, 3_600_000,
+            integer("store.search_commit_ms", 10_000, 10, 3_600_000,
                     "How often the embedded NIP-50 search index (in store.data_dir/search) commits; after a crash "
                             + "it catches up from the LMDB log kept since its last commit."),
             string("store.pg_url", "", "PostgreSQL primary, postgresql://user[:password]@host[:port]/database; "

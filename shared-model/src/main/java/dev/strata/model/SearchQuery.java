@@ -2,6 +2,7 @@ package dev.strata.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -22,6 +23,14 @@ import java.util.regex.Pattern;
  * @param extensions the {@code key:value} tokens set aside, in order
  */
 public record SearchQuery(String text, List<String> extensions) {
+    /**
+     * Kinds whose content is not text for people to search, so no engine indexes it and no search finds them: the
+     * ciphertext of NIP-04 direct messages and NIP-59 gift wraps, the embedded event JSON of NIP-18 reposts. Their
+     * "words" are base64 and hex that would only bloat a full-text index. (PostgreSQL's migration 2 names the same
+     * kinds; a change here needs a new migration there.)
+     */
+    public static final Set<Integer> UNSEARCHED_KINDS = Set.of(4, 6, 16, 1059);
+
     private static final Pattern EXTENSION = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*:[\\p{L}\\p{N}]\\S*");
 
     public SearchQuery {

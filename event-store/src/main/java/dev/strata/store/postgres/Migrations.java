@@ -71,11 +71,11 @@ final class Migrations {
             // so a word in any language matches itself. Only the first 100,000 characters count: a tsvector is
             // bounded (1 MB), and one event's insert must never fail on its content. jsonb cannot hold the NUL
             // character, so its escape becomes that of a space first (six characters for six: the JSON stays valid
-            // even where the backslash was itself escaped).
+            // even where the backslash was itself escaped). The kinds of SearchQuery.UNSEARCHED_KINDS get none.
             new Step(2, "full-text index of content", """
                     ALTER TABLE {S}.events ADD COLUMN content_words tsvector GENERATED ALWAYS AS
-                        (to_tsvector('simple'::regconfig,
-                            left((replace(json, '\\u0000', '\\u0020')::jsonb) ->> 'content', 100000))) STORED;
+                        (CASE WHEN kind IN (4, 6, 16, 1059) THEN NULL ELSE to_tsvector('simple'::regconfig,
+                            left((replace(json, '\\u0000', '\\u0020')::jsonb) ->> 'content', 100000)) END) STORED;
                     CREATE INDEX events_content_words ON {S}.events USING gin (content_words);
                     """));
 
