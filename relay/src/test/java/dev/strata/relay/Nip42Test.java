@@ -29,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class Nip42Test {
     static final String URL = "wss://relay.strata.test/";
     static final int MAX_PUBKEYS = 3;
+    /** A private kind of plain text (auth.private_kinds below), unlike the DMs whose content search never reads. */
+    static final int PRIVATE_NOTE = 7007;
     static final int ALICE = 70;
     static final int BOB = 71;
     static final int CAROL = 72;
@@ -45,7 +47,7 @@ abstract class Nip42Test {
 
     static void startOn(TestRelay.Engine engine) throws Exception {
         relay = TestRelay.start(engine, dataDir.resolve("private-kinds"), Map.of("relay.url", URL,
-                "auth.private_kinds", "4,1059", "auth.max_pubkeys", String.valueOf(MAX_PUBKEYS)));
+                "auth.private_kinds", "4,1059," + PRIVATE_NOTE, "auth.max_pubkeys", String.valueOf(MAX_PUBKEYS)));
         closed = TestRelay.start(engine, dataDir.resolve("closed"), Map.of("relay.url", URL,
                 "auth.required_for_reads", "true", "auth.required_for_writes", "true"));
         clients = Vertx.vertx();
@@ -244,13 +246,17 @@ abstract class Nip42Test {
         Event dm = event(ALICE, now() - 40, 4, List.of(List.of("p", pubkey(BOB)), List.of("t", "count-auth")),
                 "countauthword in a dm");
         Event note = event(ALICE, now() - 41, 1, List.of(List.of("t", "count-auth")), "countauthword in public");
+        // DMs are never searched (their content is ciphertext): a private kind of plain text shows search's rules.
+        Event secret = event(ALICE, now() - 42, PRIVATE_NOTE, List.of(List.of("p", pubkey(BOB)),
+                List.of("t", "count-auth")), "countauthword in a private note");
         String search = "{\"search\":\"countauthword\"}";
         String tagged = "{\"#t\":[\"count-auth\"]}";
         String dms = "{\"kinds\":[4],\"#t\":[\"count-auth\"]}";
         try (Session anon = connect()) {
             anon.client().publishAccepted(dm);
             anon.client().publishAccepted(note);
-            assertEquals(1L, count(anon.client(), tagged), "the DM is left out of a kindless count");
+            anon.client().publishAccepted(secret);
+            assertEquals(1L, count(anon.client(), tagged), "the private events are left out of a kindless count");
             assertEquals(List.of(note.id()), anon.client().req("s", search), "and of a search");
             assertEquals("auth-required: kind 4 is served only to its author and the pubkeys it tags",
                     count(anon.client(), dms));
@@ -259,10 +265,12 @@ abstract class Nip42Test {
             carol.authenticateAs(CAROL);
             assertEquals(1L, count(carol.client(), tagged));
             assertEquals(0L, count(carol.client(), dms));
+            assertEquals(List.of(note.id()), carol.client().req("s", search));
             carol.authenticateAs(BOB);
-            assertEquals(2L, count(carol.client(), tagged));
+            assertEquals(3L, count(carol.client(), tagged));
             assertEquals(1L, count(carol.client(), dms));
-            assertEquals(java.util.Set.of(dm.id(), note.id()), java.util.Set.copyOf(carol.client().req("s", search)));
+            assertEquals(java.util.Set.of(secret.id(), note.id()),
+                    java.util.Set.copyOf(carol.client().req("s", search)));
         }
         try (RelayClient c = RelayClient.connect(clients, closed.port())) {
             String challenge = c.challenge();
