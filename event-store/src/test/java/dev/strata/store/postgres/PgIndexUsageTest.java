@@ -117,8 +117,10 @@ class PgIndexUsageTest {
                 "events_pkey"));
         out.put("kinds+#p", new Shape(new F().kinds(1, 7).tag('p', a1), null, "_"));
         out.put("kinds+since+until", new Shape(new F().kinds(7).since(t - 5000).until(t), null, events));
+        // An occasional author's ~60 events: walking (pubkey, created_at) and checking the kind is as good as the
+        // (pubkey, kind, created_at) index, and which of the two the planner takes depends on ANALYZE's sample.
         out.put("authors+kinds+until+cursor", new Shape(new F().authors(a1).kinds(1).until(t), middle,
-                "events_pubkey_kind_created"));
+                "events_pubkey_"));
         out.put("ids+#t", new Shape(new F().ids(id1, SyntheticEvents.id(1236)).tag('t', "topic36"), null,
                 "events_pkey"));
         out.put("#t+since+until", new Shape(new F().tag('t', "topic7").since(t - 50_000).until(t), null, tagIndex));
