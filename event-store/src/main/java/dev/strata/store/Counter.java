@@ -19,8 +19,9 @@ import dev.strata.model.KindClass;
  * inexact plan is checked field by field with point lookups of its index position ({@code prefix | time | id}) in
  * the other indexes, so no event body is read. An event several filters match is counted once: a candidate of a
  * filter counts only when no earlier filter matches it, checked the same way. A counted event is looked up (not
- * read) by id in the primary environment, which it may have left since the index snapshot; only the HyperLogLog
- * reads the counted events' pubkeys from their records.
+ * read) by id in the primary environment, which it may have left since the index snapshot (the head of its
+ * record says whether it has expired, NIP-40); only the HyperLogLog reads the counted events' pubkeys from their
+ * records.
  *
  * <p>Where the reader may not see every event (NIP-42 private kinds), a counted candidate of a private kind is
  * looked up under the reader's pubkeys as author and as {@code p} tag the same way.
@@ -44,6 +45,7 @@ final class Counter {
         Probe probe = new Probe(indexTxn, maxScanned);
         Hll hll = hllOffset < 0 ? null : new Hll(hllOffset);
         ByteBuffer key = ByteBuffer.allocateDirect(Keys.ID_BYTES);
+        long now = System.currentTimeMillis() / 1000;
         long count = 0;
         for (int i = 0; i < filters.size(); i++) {
             Filter filter = filters.get(i);
@@ -72,6 +74,9 @@ final class Counter {
                     ByteBuffer record = tables.events.get(primaryTxn, Keys.bytes(key, id));
                     if (record == null) {
                         continue; // removed after the index snapshot was taken
+                    }
+                    if (Values.isExpired(record, now)) {
+                        continue; // NIP-40, as for a query: expired, whether or not the purge has removed it
                     }
                     count++;
                     if (hll != null) {

@@ -16,7 +16,7 @@ import dev.strata.model.Filter;
  * <p>Semantics (NIP-01):
  * <ul>
  *   <li>A stored event is durable (committed) before its {@link WriteResult} completes.</li>
- *   <li>An id already stored is a {@link WriteResult.Status#DUPLICATE}.</li>
+ *   <li>An id already stored is a {@link WriteResult.Status#DUPLICATE} (unless a tombstone below refuses it).</li>
  *   <li>Replaceable events keep only the newest per (pubkey, kind), addressable per (pubkey, kind, d tag): newer
  *       {@code created_at} wins, equal {@code created_at} goes to the lowest id. A version that loses is
  *       {@link WriteResult.Status#STALE} and never shown; the one it replaces disappears in the same
@@ -26,6 +26,27 @@ import dev.strata.model.Filter;
  *   <li>NIP-50: a filter with {@code search} returns the events whose content holds every word of the search
  *       text (its {@code key:value} extensions are ignored), best match first, ties newest first then by
  *       ascending id; its cursor carries the score of the last event.</li>
+ * </ul>
+ *
+ * <p>Deletion (NIP-09), expiration (NIP-40) and requests to vanish (NIP-62). Each write is decided as if the events
+ * were written one by one in order, a deletion taking effect in the same transaction that stores its request:
+ * <ul>
+ *   <li>A stored kind 5 deletes each event its {@code e} tags name that has the request's pubkey, and the versions
+ *       of each address its {@code a} tags name ({@code kind:pubkey:d}, the request's pubkey, a replaceable or
+ *       addressable kind) with a {@code created_at} up to the request's. Events of other authors, kind 5 and kind 62
+ *       events are left alone. It leaves a tombstone: the same id by the same author, or an equally old or older
+ *       version of the address, is refused from then on as {@link WriteResult.Status#DELETED} (also when the
+ *       request came first). The request itself is stored and served like any event.</li>
+ *   <li>A kind 62 is a request to vanish from this store: the caller passes only those that name this relay.
+ *       Once stored, it removes every event of its pubkey up to its {@code created_at} except kind 62 ones
+ *       (kind 5 requests included), and every gift wrap (kind 1059) up to then that {@code p}-tags the pubkey. Such
+ *       events are refused from then on as {@link WriteResult.Status#VANISHED}, from the transaction that stores
+ *       the request; the removal may take further transactions (an author may have very many events), and the
+ *       write completes after the last. One cut off by a crash is finished by {@link #purge}, or when the same
+ *       request is written again.</li>
+ *   <li>An event whose {@code expiration} tag has passed is never returned by a query or a search, nor counted; it
+ *       is still a {@link WriteResult.Status#DUPLICATE} if written again, and no longer counts as the current
+ *       version of its key. {@link #purge} removes such events for good.</li>
  * </ul>
  */
 public interface EventStore extends AutoCloseable {
@@ -69,6 +90,14 @@ public interface EventStore extends AutoCloseable {
      *                   REQ)
      */
     CompletionStage<EventCount> count(List<Filter> filters, int hllOffset, long maxScanned, Visibility visibility);
+
+    /**
+     * Background removal, in bounded transactions: up to {@code maxEvents} events whose expiration has passed
+     * (NIP-40), in one transaction, and what requests to vanish (NIP-62) cut off by a crash or a failure still had
+     * to remove. Completes with how many expired events it removed: fewer than {@code maxEvents} means none are
+     * left for now.
+     */
+    CompletionStage<Integer> purge(int maxEvents);
 
     /** Bytes the store occupies on disk (for the health endpoint and metrics). */
     long diskSizeBytes();

@@ -64,8 +64,25 @@ final class Keys {
 
     /** (pubkey, kind) for replaceable events, (pubkey, kind, d) for addressable ones. */
     static byte[] replaceKey(Event e) {
-        byte[] key = authorKind(e.pubkey(), e.kind());
-        return e.kindClass() == KindClass.ADDRESSABLE ? concat(key, value(e.dTag())) : key;
+        return replaceKey(e.pubkey(), e.kind(), e.dTag());
+    }
+
+    /** The key of an address ({@code a} tag); {@code d} counts for addressable kinds only. */
+    static byte[] replaceKey(String pubkey, int kind, String d) {
+        byte[] key = authorKind(pubkey, kind);
+        return KindClass.of(kind) == KindClass.ADDRESSABLE ? concat(key, value(d)) : key;
+    }
+
+    /** A deletion tombstone: the author, then the id it deleted. */
+    static byte[] deleted(byte[] author, byte[] id) {
+        return concat(author, id);
+    }
+
+    /** An expiring event: its expiration (8 bytes, big-endian, so soonest first), then its id. */
+    static ByteBuffer expiring(ByteBuffer buf, long expiration, byte[] id) {
+        buf.clear();
+        buf.putLong(expiration).put(id);
+        return buf.flip();
     }
 
     /**

@@ -126,6 +126,14 @@ public final class LmdbEventStore implements EventStore {
     }
 
     @Override
+    public CompletionStage<Integer> purge(int maxEvents) {
+        if (maxEvents < 1) {
+            return CompletableFuture.failedStage(new IllegalArgumentException("maxEvents must be positive"));
+        }
+        return writer.purge(maxEvents);
+    }
+
+    @Override
     public CompletionStage<EventCount> count(List<Filter> filters, int hllOffset, long maxScanned,
                                              Visibility visibility) {
         if (filters.stream().anyMatch(f -> f.search() != null)) {

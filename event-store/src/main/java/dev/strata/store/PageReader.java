@@ -14,7 +14,7 @@ import dev.strata.model.Hex;
 /**
  * Reads one page of a filter's matches in a read transaction. Every candidate of an inexact plan is checked with
  * {@link Filter#matches}, so the result never depends on how well the plan narrowed it; an exact plan's candidates
- * are served without parsing them. Memory holds one page.
+ * are served without parsing them. Expired events (NIP-40) are skipped whatever the plan. Memory holds one page.
  */
 final class PageReader {
     private final Tables tables;
@@ -36,6 +36,7 @@ final class PageReader {
             return new QueryPage(List.of(), null, 0);
         }
         boolean exact = plan instanceof QueryPlan.Ids ids ? ids.exact() : ((QueryPlan.Walk) plan).exact();
+        long now = System.currentTimeMillis() / 1000;
         try (Candidates candidates = open(indexTxn, primaryTxn, plan, range)) {
             List<StoredEvent> events = new ArrayList<>();
             ByteBuffer key = ByteBuffer.allocateDirect(Keys.ID_BYTES);
@@ -52,6 +53,9 @@ final class PageReader {
                 ByteBuffer value = tables.events.get(primaryTxn, Keys.bytes(key, lastId));
                 if (value == null) {
                     continue; // removed after the index snapshot was taken; its entries follow it out
+                }
+                if (Values.isExpired(value, now)) {
+                    continue; // NIP-40: never served once expired, whether or not the purge has removed it
                 }
                 String json = Values.json(value);
                 if (exact) {

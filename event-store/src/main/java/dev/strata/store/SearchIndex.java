@@ -386,6 +386,7 @@ final class SearchIndex implements AutoCloseable {
                     : searcher.searchAfter(fieldDoc(after, searcher.getIndexReader().maxDoc()), query, wanted,
                             RANKING, true);
             Filter rest = filter.withoutSearch();
+            long now = System.currentTimeMillis() / 1000;
             List<StoredEvent> events = new ArrayList<>();
             ByteBuffer key = ByteBuffer.allocateDirect(Keys.ID_BYTES);
             int inPage = Math.min(maxEvents, top.scoreDocs.length);
@@ -395,6 +396,9 @@ final class SearchIndex implements AutoCloseable {
                 ByteBuffer value = tables.events.get(txn, Keys.bytes(key, id));
                 if (value == null) {
                     continue; // deleted since the index saw it
+                }
+                if (Values.isExpired(value, now)) {
+                    continue; // NIP-40, as for a query
                 }
                 String json = Values.json(value);
                 Event e = Values.parse(json);

@@ -24,8 +24,9 @@ import org.lmdbjava.Txn;
  * The two LMDB environments of a store and their sub-databases.
  *
  * <p>The <em>primary</em> environment (the store directory) holds the truth: the events, the current version of
- * each replaceable key, and the index work not yet applied. Every primary commit is fully synchronous, so an
- * acknowledged event survives any crash. It writes few pages per event (its body and one id-keyed entry).
+ * each replaceable key, the index work not yet applied, the NIP-09 and NIP-62 tombstones and the NIP-40
+ * expirations. Every primary commit is fully synchronous, so an acknowledged event survives any crash. It writes
+ * few pages per event (its body and one id-keyed entry).
  *
  * <p>The <em>index</em> environment ({@code index/} inside it) holds the secondary indexes, which are derived from
  * the primary: an event costs a page in each of several B-trees there, and syncing those pages at every commit is
@@ -36,6 +37,11 @@ import org.lmdbjava.Txn;
  * <p>{@code MDB_NOTLS} ties read transactions to no thread, so pooled reader threads may use them.
  */
 final class Tables implements AutoCloseable {
+    /**
+     * events, replaceable, pending, search_log, meta, deleted, deleted_addresses, vanished, expiring, vanishing.
+     */
+    private static final int PRIMARY_TABLES = 10;
+
     /**
      * The flags of a plain put. lmdbjava folds a flag array with a stream on every call, a tenth of an indexer's
      * time, unless the array is null.
@@ -55,6 +61,16 @@ final class Tables implements AutoCloseable {
     final Dbi<ByteBuffer> searchLog;
     /** Small named values: the store's identity, how far the search log was pruned. Primary. */
     final Dbi<ByteBuffer> meta;
+    /** NIP-09 tombstones: {@link Keys#deleted} (author, id) → empty. Primary. */
+    final Dbi<ByteBuffer> deleted;
+    /** NIP-09 tombstones of addresses: {@link Keys#replaceKey} → the latest deleted created_at (8 bytes). Primary. */
+    final Dbi<ByteBuffer> deletedAddresses;
+    /** NIP-62 tombstones: pubkey (32 bytes) → the latest created_at it vanished up to (8 bytes). Primary. */
+    final Dbi<ByteBuffer> vanished;
+    /** NIP-40: {@link Keys#expiring} (expiration, id) → empty, the purge's order. Primary. */
+    final Dbi<ByteBuffer> expiring;
+    /** NIP-62 removals not finished: pubkey → the created_at they go up to (8 bytes). Primary. */
+    final Dbi<ByteBuffer> vanishing;
 
     private final Path dir;
     private final Env<ByteBuffer> primary;
@@ -76,6 +92,11 @@ final class Tables implements AutoCloseable {
         pending = primary.openDbi("pending", DbiFlags.MDB_CREATE);
         searchLog = primary.openDbi("search_log", DbiFlags.MDB_CREATE);
         meta = primary.openDbi("meta", DbiFlags.MDB_CREATE);
+        deleted = primary.openDbi("deleted", DbiFlags.MDB_CREATE);
+        deletedAddresses = primary.openDbi("deleted_addresses", DbiFlags.MDB_CREATE);
+        vanished = primary.openDbi("vanished", DbiFlags.MDB_CREATE);
+        expiring = primary.openDbi("expiring", DbiFlags.MDB_CREATE);
+        vanishing = primary.openDbi("vanishing", DbiFlags.MDB_CREATE);
         for (Index i : Index.values()) {
             indexes.put(i, index.openDbi(i.dbName(), DbiFlags.MDB_CREATE));
         }
@@ -90,7 +111,7 @@ final class Tables implements AutoCloseable {
         Files.createDirectories(indexDir);
         Env<ByteBuffer> primary = Env.create()
                 .setMapSize(initialMapSize)
-                .setMaxDbs(5)
+                .setMaxDbs(PRIMARY_TABLES)
                 .open(dir.toFile(), EnvFlags.MDB_NOTLS);
         try {
             Env<ByteBuffer> index = Env.create()
@@ -139,6 +160,19 @@ final class Tables implements AutoCloseable {
             return work.apply(txn);
         } finally {
             primaryResize.readLock().unlock();
+        }
+    }
+
+    /**
+     * Runs {@code work} in a read-only transaction of the index environment alone: for the writer, which reads the
+     * index of what earlier batches stored (NIP-62) once the indexer has caught up with them.
+     */
+    <R> R readIndex(Function<Txn<ByteBuffer>, R> work) {
+        indexResize.readLock().lock();
+        try (Txn<ByteBuffer> txn = index.txnRead()) {
+            return work.apply(txn);
+        } finally {
+            indexResize.readLock().unlock();
         }
     }
 

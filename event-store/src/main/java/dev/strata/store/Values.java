@@ -10,27 +10,55 @@ import dev.strata.model.InvalidEventException;
  * The byte layout of the values in {@link Tables#events}, {@link Tables#replaceable} and {@link Tables#pending}.
  * The first two start with created_at so ordering and replacement decisions need no JSON parsing; a pending entry
  * is a marker byte (index or unindex), the event's id and, to unindex, the body it had.
+ *
+ * <p>An event record is created_at (8 bytes), then, if the created_at word has its sign bit set, the NIP-40
+ * expiration (8 bytes), then the JSON. created_at is never negative, so records written before expirations were
+ * kept read as records without one.
  */
 final class Values {
     static final int VERSION_BYTES = Long.BYTES + Keys.ID_BYTES;
     static final int PENDING_ADD_BYTES = 1 + Keys.ID_BYTES;
+    /** No expiration: later than any. */
+    static final long NEVER = Long.MAX_VALUE;
+    private static final long HAS_EXPIRATION = Long.MIN_VALUE;
     private static final byte PENDING_ADD = 1;
     private static final byte PENDING_REMOVE = 2;
 
     private Values() {
     }
 
-    static int eventSize(byte[] json) {
-        return Long.BYTES + json.length;
+    static int eventSize(long expiration, byte[] json) {
+        return (expiration == NEVER ? Long.BYTES : 2 * Long.BYTES) + json.length;
     }
 
-    static void writeEvent(ByteBuffer dst, long createdAt, byte[] json) {
-        dst.putLong(0, createdAt);
-        dst.put(Long.BYTES, json);
+    static void writeEvent(ByteBuffer dst, long createdAt, long expiration, byte[] json) {
+        if (expiration == NEVER) {
+            dst.putLong(0, createdAt);
+            dst.put(Long.BYTES, json);
+        } else {
+            dst.putLong(0, createdAt | HAS_EXPIRATION);
+            dst.putLong(Long.BYTES, expiration);
+            dst.put(2 * Long.BYTES, json);
+        }
     }
 
     static long createdAt(ByteBuffer value) {
-        return value.getLong(0);
+        return value.getLong(0) & ~HAS_EXPIRATION;
+    }
+
+    /** The event's expiration, {@link #NEVER} without one. */
+    static long expiration(ByteBuffer value) {
+        return (value.getLong(0) & HAS_EXPIRATION) == 0 ? NEVER : value.getLong(Long.BYTES);
+    }
+
+    /** NIP-40: expired from its expiration second on. */
+    static boolean isExpired(ByteBuffer value, long nowSeconds) {
+        return expiration(value) <= nowSeconds;
+    }
+
+    /** Where the JSON starts: after created_at, and the expiration when there is one. */
+    private static int jsonOffset(ByteBuffer value) {
+        return (value.getLong(0) & HAS_EXPIRATION) == 0 ? Long.BYTES : 2 * Long.BYTES;
     }
 
     static String json(ByteBuffer value) {
@@ -38,19 +66,22 @@ final class Values {
     }
 
     static byte[] jsonBytes(ByteBuffer value) {
-        byte[] utf8 = new byte[value.remaining() - Long.BYTES];
-        value.get(Long.BYTES, utf8);
+        int offset = jsonOffset(value);
+        byte[] utf8 = new byte[value.remaining() - offset];
+        value.get(offset, utf8);
         return utf8;
     }
 
     /** Where {@code Event.toJson} puts the pubkey: after {@code {"id":"<64 hex>","pubkey":"}. */
     private static final byte[] PUBKEY_FIELD = "\",\"pubkey\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final int PUBKEY_AT = Long.BYTES + 7 + 64 + PUBKEY_FIELD.length;
+    /** Where the pubkey's hex starts in the JSON. */
+    private static final int PUBKEY_IN_JSON = 7 + 64 + PUBKEY_FIELD.length;
 
     /** The event's 32-byte pubkey, read from its record's JSON at the place our writer puts it. */
     static byte[] pubkey(ByteBuffer value) {
-        int field = PUBKEY_AT - PUBKEY_FIELD.length;
-        boolean inPlace = value.remaining() > PUBKEY_AT + 64;
+        int pubkeyAt = jsonOffset(value) + PUBKEY_IN_JSON;
+        int field = pubkeyAt - PUBKEY_FIELD.length;
+        boolean inPlace = value.remaining() > pubkeyAt + 64;
         for (int i = 0; inPlace && i < PUBKEY_FIELD.length; i++) {
             inPlace = value.get(field + i) == PUBKEY_FIELD[i];
         }
@@ -58,7 +89,7 @@ final class Values {
             return dev.strata.model.Hex.decode(event(value).pubkey());
         }
         byte[] hex = new byte[64];
-        value.get(PUBKEY_AT, hex);
+        value.get(pubkeyAt, hex);
         return dev.strata.model.Hex.decode(new String(hex, StandardCharsets.US_ASCII));
     }
 

@@ -291,6 +291,66 @@ class LmdbEventStoreTest extends EventStoreContract {
                 queryAll(again, Filter.ALL).stream().map(StoredEvent::id).toList());
     }
 
+    /**
+     * What a request to vanish leaves when the relay dies after the transaction that stored it, before its removals
+     * are done: the request, its tombstone and its mark, with the author's events still stored.
+     */
+    private Path cutOffVanish(Author author, List<Event> events, Event request) throws IOException {
+        Path dir = tmp.resolve("own");
+        LmdbEventStore store = open(TINY_MAP, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY);
+        assertEquals(List.of(WriteResult.STORED), await(store.write(List.of(request))));
+        store.close();
+        byte[] pubkey = Keys.author(author.pubkey);
+        java.nio.ByteBuffer key = java.nio.ByteBuffer.allocateDirect(Keys.ID_BYTES);
+        try (Tables tables = Tables.open(dir, TINY_MAP); var txn = tables.writePrimary()) {
+            tables.vanished.delete(txn, Keys.bytes(key, pubkey)); // so that the events below can be written
+            txn.commit();
+        }
+        store = open(TINY_MAP, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY);
+        assertEquals(Collections.nCopies(events.size(), WriteResult.STORED), await(store.write(events)));
+        store.close();
+        java.nio.ByteBuffer cutoff = java.nio.ByteBuffer.allocateDirect(Long.BYTES);
+        cutoff.putLong(request.createdAt()).flip();
+        try (Tables tables = Tables.open(dir, TINY_MAP); var txn = tables.writePrimary()) {
+            tables.vanished.put(txn, Keys.bytes(key, pubkey), cutoff);
+            tables.vanishing.put(txn, Keys.bytes(key, pubkey), cutoff);
+            txn.commit();
+        }
+        return dir;
+    }
+
+    @Test
+    void theRemovalsOfARequestToVanishCutOffByACrashAreFinishedByThePurge() throws IOException {
+        Author author = Author.random(new Random(61));
+        Event request = author.sign(RandomWorkload.BASE_TIME + 100, 62, List.of(List.of("relay", "ALL_RELAYS")), "");
+        List<Event> events = new ArrayList<>();
+        for (int i = 0; i < 1500; i++) {
+            events.add(author.sign(RandomWorkload.BASE_TIME + i % 100, 1, List.of(), "left behind " + i));
+        }
+        cutOffVanish(author, events, request);
+
+        LmdbEventStore again = open(TINY_MAP, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY);
+        assertEquals(1 + events.size(), queryAll(again, Filter.ALL).size(), "left behind until the purge");
+        assertEquals(0, await(again.purge(10)));
+        assertEquals(List.of(request.id()), queryAll(again, Filter.ALL).stream().map(StoredEvent::id).toList());
+        assertEquals(List.of(WriteResult.VANISHED), await(again.write(events.subList(0, 1))));
+    }
+
+    @Test
+    void aRequestToVanishSentAgainFinishesItsRemovalsBeforeItIsAnswered() throws IOException {
+        Author author = Author.random(new Random(62));
+        Event request = author.sign(RandomWorkload.BASE_TIME + 100, 62, List.of(List.of("relay", "ALL_RELAYS")), "");
+        List<Event> events = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            events.add(author.sign(RandomWorkload.BASE_TIME + i, 1, List.of(), "left behind " + i));
+        }
+        cutOffVanish(author, events, request);
+
+        LmdbEventStore again = open(TINY_MAP, LmdbConfig.DEFAULT_WRITE_QUEUE_CAPACITY);
+        assertEquals(List.of(WriteResult.DUPLICATE), await(again.write(List.of(request))));
+        assertEquals(List.of(request.id()), queryAll(again, Filter.ALL).stream().map(StoredEvent::id).toList());
+    }
+
     private static long countAll(Tables tables) {
         return tables.read((indexTxn, primaryTxn) -> tables.index(Index.CREATED).stat(indexTxn).entries);
     }

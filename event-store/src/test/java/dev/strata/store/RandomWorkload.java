@@ -11,17 +11,25 @@ import java.util.Set;
 
 import dev.strata.model.Event;
 import dev.strata.model.Filter;
+import dev.strata.model.KindClass;
 
 /**
  * Random events and filters drawn from small pools, so duplicates, replacements, timestamp ties and tag hits are
- * frequent. Everything comes from one seeded {@link Random}: a seed reproduces a run exactly.
+ * frequent, with deletion requests (kind 5) naming events and addresses of any author, a few requests to vanish
+ * (kind 62), gift wraps (kind 1059) and expirations long past or far ahead. Everything comes from one seeded
+ * {@link Random}: a seed reproduces a run exactly.
  */
 final class RandomWorkload {
     static final long BASE_TIME = 1_700_000_000L;
     /** Few distinct seconds for thousands of events: many created_at ties. */
     private static final int TIME_SPAN = 200;
-    /** Every kind class: regular (1, 7, 40000), replaceable (0, 3, 10002), ephemeral (20001), addressable. */
-    private static final int[] KINDS = {1, 1, 1, 7, 40000, 0, 3, 10002, 20001, 30000, 30023};
+    /**
+     * Every kind class: regular (1, 7, 40000, gift wraps 1059), replaceable (0, 3, 10002), ephemeral (20001),
+     * addressable.
+     */
+    private static final int[] KINDS = {1, 1, 1, 7, 40000, 1059, 0, 3, 10002, 20001, 30000, 30023};
+    /** Expired whenever the test runs, or not before the year 2286. */
+    private static final String[] EXPIRATIONS = {"1700000000", "9999999999"};
     private static final String LONG_VALUE = "x".repeat(300);
     private static final String[] TOPICS = {"nostr", "java", "lmdb", "", "ünïcødé", LONG_VALUE, LONG_VALUE + "y"};
     private static final String[] D_VALUES = {"", "a", "b", LONG_VALUE};
@@ -51,6 +59,14 @@ final class RandomWorkload {
             return sent.get(random.nextInt(sent.size()));
         }
         Author author = authors.get(random.nextInt(authors.size()));
+        if (!sent.isEmpty() && random.nextInt(12) == 0) {
+            return remember(deletion(author));
+        }
+        if (random.nextInt(400) == 0) {
+            // Early cutoffs, so that a vanished author still has later events to write.
+            return remember(author.sign(BASE_TIME + random.nextInt(TIME_SPAN / 4), 62,
+                    List.of(List.of("relay", "ALL_RELAYS")), "vanish"));
+        }
         int kind = KINDS[random.nextInt(KINDS.length)];
         long createdAt = BASE_TIME + random.nextInt(TIME_SPAN);
         List<List<String>> tags = new ArrayList<>();
@@ -62,9 +78,31 @@ final class RandomWorkload {
             }
             tags.add(tag);
         }
-        Event e = author.sign(createdAt, kind, tags, "c" + random.nextInt(1000));
+        if (random.nextInt(8) == 0) {
+            tags.add(List.of("expiration", EXPIRATIONS[random.nextInt(EXPIRATIONS.length)]));
+        }
+        return remember(author.sign(createdAt, kind, tags, "c" + random.nextInt(1000)));
+    }
+
+    private Event remember(Event e) {
         sent.add(e);
         return e;
+    }
+
+    /** A kind 5 naming events and addresses already sent, by any author (only its own count). */
+    private Event deletion(Author author) {
+        List<List<String>> tags = new ArrayList<>();
+        for (int n = 1 + random.nextInt(3); n > 0; n--) {
+            Event target = sent.get(random.nextInt(sent.size()));
+            boolean version = target.kindClass() == KindClass.REPLACEABLE
+                    || target.kindClass() == KindClass.ADDRESSABLE;
+            if (version && random.nextBoolean()) {
+                tags.add(List.of("a", target.kind() + ":" + target.pubkey() + ":" + target.dTag()));
+            } else {
+                tags.add(List.of("e", target.id()));
+            }
+        }
+        return author.sign(BASE_TIME + random.nextInt(TIME_SPAN), 5, tags, "deletion");
     }
 
     Filter nextFilter() {

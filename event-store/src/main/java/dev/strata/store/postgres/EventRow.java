@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 
 import dev.strata.model.Event;
+import dev.strata.model.Expiration;
 import dev.strata.model.Hex;
 import dev.strata.model.KindClass;
 import dev.strata.model.Sha256;
@@ -17,8 +19,15 @@ import dev.strata.model.Sha256;
  * An event as the columns of its {@code events} row and its {@code tags} rows.
  *
  * @param replaceKey for a replaceable or addressable event the key only one version may hold, else null
+ * @param expiresAt  its NIP-40 expiration, null without one
+ * @param recipients for a gift wrap (kind 1059), the pubkeys its {@code p} tags name (NIP-62 refuses wraps to a
+ *                   recipient who vanished); else empty
  */
-record EventRow(Event event, byte[] id, byte[] pubkey, byte[] replaceKey, String json, List<Tag> tags) {
+record EventRow(Event event, byte[] id, byte[] pubkey, byte[] replaceKey, String json, List<Tag> tags, Long expiresAt,
+                List<byte[]> recipients) {
+    static final int DELETION = 5;
+    static final int VANISH = 62;
+    static final int GIFT_WRAP = 1059;
 
     /** One indexed tag: a single-letter name and the first value, as {@link #tagValue} stores it. */
     record Tag(String name, byte[] value) {
@@ -35,15 +44,21 @@ record EventRow(Event event, byte[] id, byte[] pubkey, byte[] replaceKey, String
     /** @param json the event's {@link Event#toJson()} */
     static EventRow of(Event e, String json) {
         List<Tag> tags = new ArrayList<>();
+        List<byte[]> recipients = new ArrayList<>();
         // An event often repeats a tag value; one row is enough, and the tag-join queries rely on there being one.
         Set<String> seen = new HashSet<>();
         for (List<String> tag : e.tags()) {
             String name = tag.get(0);
             if (tag.size() > 1 && isIndexedTagName(name) && seen.add(name + tag.get(1))) {
                 tags.add(new Tag(name, tagValue(tag.get(1))));
+                if (e.kind() == GIFT_WRAP && name.equals("p") && Hex.isLowerHex(tag.get(1), 64)) {
+                    recipients.add(Hex.decode(tag.get(1)));
+                }
             }
         }
-        return new EventRow(e, Hex.decode(e.id()), Hex.decode(e.pubkey()), replaceKey(e), json, tags);
+        OptionalLong expiration = Expiration.of(e);
+        return new EventRow(e, Hex.decode(e.id()), Hex.decode(e.pubkey()), replaceKey(e), json, tags,
+                expiration.isPresent() ? expiration.getAsLong() : null, recipients);
     }
 
     /** NIP-01 filters name tags with one ASCII letter ({@code Filter.fromJson} refuses anything else). */
@@ -73,13 +88,18 @@ record EventRow(Event event, byte[] id, byte[] pubkey, byte[] replaceKey, String
      * The kind decides whether a d tag is part of the key, so the two classes can not collide.
      */
     static byte[] replaceKey(Event e) {
-        KindClass kindClass = e.kindClass();
+        return replaceKey(e.pubkey(), e.kind(), e.dTag());
+    }
+
+    /** The key of an address ({@code a} tag), or null for a kind that is neither replaceable nor addressable. */
+    static byte[] replaceKey(String pubkey, int kind, String dTag) {
+        KindClass kindClass = KindClass.of(kind);
         if (kindClass != KindClass.REPLACEABLE && kindClass != KindClass.ADDRESSABLE) {
             return null;
         }
-        byte[] d = kindClass == KindClass.ADDRESSABLE ? e.dTag().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        byte[] d = kindClass == KindClass.ADDRESSABLE ? dTag.getBytes(StandardCharsets.UTF_8) : new byte[0];
         ByteBuffer key = ByteBuffer.allocate(32 + Integer.BYTES + d.length);
-        key.put(Hex.decode(e.pubkey())).putInt(e.kind()).put(d);
+        key.put(Hex.decode(pubkey)).putInt(kind).put(d);
         return Sha256.hash(key.array());
     }
 
@@ -98,5 +118,10 @@ record EventRow(Event event, byte[] id, byte[] pubkey, byte[] replaceKey, String
 
     long createdAt() {
         return event.createdAt();
+    }
+
+    /** A NIP-09 deletion request or a NIP-62 request to vanish: written in a transaction of its own. */
+    static boolean isRequest(Event e) {
+        return e.kind() == DELETION || e.kind() == VANISH;
     }
 }

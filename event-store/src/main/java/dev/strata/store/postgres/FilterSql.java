@@ -38,6 +38,9 @@ record FilterSql(String joins, List<String> where) {
     private static FilterSql build(String schema, Filter filter, List<Object> params, String alias) {
         List<String> where = new ArrayList<>();
         StringBuilder joins = new StringBuilder();
+        // NIP-40: an expired event matches nothing, whether or not the purge has removed it yet.
+        params.add(System.currentTimeMillis() / 1000);
+        where.add("(e.expires_at IS NULL OR e.expires_at > $" + params.size() + ")");
         if (!anyOf("e.id", hexValues(filter.ids()), Buffer[]::new, "bytea", params, where)
                 || !anyOf("e.pubkey", hexValues(filter.authors()), Buffer[]::new, "bytea", params, where)
                 || !anyOf("e.kind", kinds(filter.kinds()), Integer[]::new, "int4", params, where)) {

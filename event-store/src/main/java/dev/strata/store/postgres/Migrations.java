@@ -39,6 +39,16 @@ final class Migrations {
      * comes with one name ({@code p} values are pubkeys, {@code t} values topics) and that an author writes few
      * kinds; without them it multiplies the two selectivities, expects a handful of rows, and sorts every match
      * where walking the index in order would stop after a page.
+     *
+     * <p>Version 3. {@code expires_at} is an event's NIP-40 expiration (null without one); queries skip expired rows
+     * and the purge walks the partial index, which holds only the expiring ones. The tombstones refuse what was
+     * deleted: {@code deleted_events} the (id, author) pairs of NIP-09 {@code e} targets, {@code deleted_addresses}
+     * the latest created_at deleted per NIP-09 {@code a} address (as its replace key), {@code vanished} the latest
+     * created_at a NIP-62 request covers per pubkey; each is checked by its primary key. {@code vanishing} holds the
+     * requests to vanish whose removals (done in chunks after the request commits) are not finished, so that a node
+     * that dies half-way leaves them to be finished by another. {@code deletion_gate} never
+     * holds a row: it is a lock that every insert holds in {@code ROW SHARE} mode and every deletion in
+     * {@code EXCLUSIVE} mode (see {@link Statements#insert}).
      */
     static final List<Step> STEPS = List.of(
             new Step(1, "events, tags and their indexes", """
@@ -77,6 +87,28 @@ final class Migrations {
                         (CASE WHEN kind IN (4, 6, 16, 1059) THEN NULL ELSE to_tsvector('simple'::regconfig,
                             left((replace(json, '\\u0000', '\\u0020')::jsonb) ->> 'content', 100000)) END) STORED;
                     CREATE INDEX events_content_words ON {S}.events USING gin (content_words);
+                    """),
+            new Step(3, "NIP-40 expirations, NIP-09 and NIP-62 tombstones, the deletion gate", """
+                    ALTER TABLE {S}.events ADD COLUMN expires_at int8;
+                    CREATE INDEX events_expires ON {S}.events (expires_at) WHERE expires_at IS NOT NULL;
+                    CREATE TABLE {S}.deleted_events (
+                        id     bytea NOT NULL,
+                        pubkey bytea NOT NULL,
+                        PRIMARY KEY (id, pubkey)
+                    );
+                    CREATE TABLE {S}.deleted_addresses (
+                        replace_key bytea PRIMARY KEY,
+                        cutoff      int8  NOT NULL
+                    );
+                    CREATE TABLE {S}.vanished (
+                        pubkey bytea PRIMARY KEY,
+                        cutoff int8  NOT NULL
+                    );
+                    CREATE TABLE {S}.vanishing (
+                        pubkey bytea PRIMARY KEY,
+                        cutoff int8  NOT NULL
+                    );
+                    CREATE TABLE {S}.deletion_gate ();
                     """));
 
     private Migrations() {

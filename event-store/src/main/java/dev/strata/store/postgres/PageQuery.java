@@ -46,13 +46,15 @@ record PageQuery(String sql, Tuple params) {
 
     /** The statement for one page, or null when no stored event can match (an empty value set, an empty window). */
     static PageQuery of(String schema, Filter filter, QueryCursor after, int limit) {
-        return new Builder(schema, filter, after).build(limit);
+        return new Builder(schema, filter, after, System.currentTimeMillis() / 1000).build(limit);
     }
 
     private static final class Builder {
         private final String schema;
         private final Filter filter;
         private final QueryCursor after;
+        /** Unix time of the query, for NIP-40. */
+        private final long now;
         private final List<Object> params = new ArrayList<>();
         /** Conditions on {@code e}, the events row (and on joined tags). */
         private final List<String> where = new ArrayList<>();
@@ -64,10 +66,11 @@ record PageQuery(String sql, Tuple params) {
         private String cursorTimeParam;
         private String cursorIdParam;
 
-        Builder(String schema, Filter filter, QueryCursor after) {
+        Builder(String schema, Filter filter, QueryCursor after, long now) {
             this.schema = schema;
             this.filter = filter;
             this.after = after;
+            this.now = now;
         }
 
         private String param(Object value) {
@@ -103,6 +106,8 @@ record PageQuery(String sql, Tuple params) {
             boolean authorsDrive = drivingTag == null && mayMerge && authors != null && authors.size() > 1
                     && authors.size() <= MAX_MERGED_VALUES;
 
+            // NIP-40: an expired event is never served, whether or not the purge has removed it yet.
+            where.add("(e.expires_at IS NULL OR e.expires_at > " + param(now) + ")");
             equalsAny("e.id", ids, Buffer[]::new, "bytea");
             if (!authorsDrive) {
                 equalsAny("e.pubkey", authors, Buffer[]::new, "bytea");

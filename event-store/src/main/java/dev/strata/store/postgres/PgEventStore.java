@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,7 +14,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
+import dev.strata.model.Address;
 import dev.strata.model.Event;
 import dev.strata.model.Filter;
 import dev.strata.model.Hex;
@@ -59,6 +62,16 @@ import io.vertx.sqlclient.Tuple;
  * statement. The unique index on {@code replace_key} stays as the invariant underneath: should the locking ever be
  * wrong, the insert fails rather than leave two versions.
  *
+ * <p><b>Deletions.</b> A NIP-09 deletion request or NIP-62 request to vanish is stored in a transaction of its
+ * own, with its tombstones (and a deletion's targets), while it holds the deletion gate exclusively. Its deletes and
+ * the insert of its target must not pass each other unseen (in READ COMMITTED, an insert whose snapshot predates the
+ * tombstone would store the target after the delete found nothing), and the tables give no row to lock for an event
+ * not stored yet. The gate is the one lock both sides take: every insert statement holds it in a mode that only
+ * the deletion's conflicts with, from before its snapshot, so a deletion waits for the inserts in flight and later
+ * inserts wait for the deletion and then see its tombstones. Readers never touch it. The price is that writes pause
+ * while a deletion runs (a few milliseconds). A request to vanish removes the author's events after that commit, in
+ * chunks, each its own transaction; its tombstone already refuses what it covers, so those need no gate.
+ *
  * <p><b>Queries.</b> One statement per page ({@link PageQuery}), on the replica when there is one. The page asks
  * for one row more than it returns to learn whether another page follows. PostgreSQL applies every field of the
  * filter itself, so the rows a page examined are, as far as this engine can count them, the rows it returned:
@@ -71,6 +84,10 @@ import io.vertx.sqlclient.Tuple;
 public final class PgEventStore implements EventStore {
     /** Most events in one transaction, as many as the ingest tier batches. */
     public static final int MAX_BATCH = 1024;
+    /** Events a request to vanish removes per statement, so that no statement runs long or holds many locks. */
+    static final int VANISH_CHUNK = 1000;
+    /** Unfinished requests to vanish a purge takes up, at most. */
+    private static final int RESUMED_PER_PURGE = 16;
     /** Most events in one page, whatever the caller allows: a page is held in memory whole. */
     public static final int MAX_PAGE_EVENTS = 1000;
     /** {@link #diskSizeBytes()} answers from memory and measures again in the background when older than this. */
@@ -171,26 +188,45 @@ public final class PgEventStore implements EventStore {
         return written.andThen(ar -> writes.exit()).toCompletionStage();
     }
 
-    /** The batches one after the other: a later one may depend on an earlier one (a duplicate, a newer version). */
+    /**
+     * The batches one after the other: a later one may depend on an earlier one (a duplicate, a newer version, a
+     * deletion). A deletion request or request to vanish is a batch of its own.
+     */
     private Future<List<WriteResult>> writeFrom(List<Event> events, List<String> jsons, int from,
                                                 List<WriteResult> done) {
-        int to = Math.min(events.size(), from + MAX_BATCH);
-        return writeBatch(new WriteBatch(events.subList(from, to), jsons.subList(from, to))).compose(results -> {
+        if (from == events.size()) {
+            return Future.succeededFuture(done);
+        }
+        boolean request = EventRow.isRequest(events.get(from));
+        int end = from + 1;
+        while (!request && end < events.size() && end - from < MAX_BATCH && !EventRow.isRequest(events.get(end))) {
+            end++;
+        }
+        int to = end;
+        Future<List<WriteResult>> batch = request
+                ? writeRequest(events.get(from), jsons.get(from))
+                : writeBatch(new WriteBatch(events.subList(from, to), jsons.subList(from, to)));
+        return batch.compose(results -> {
             done.addAll(results);
-            return to == events.size() ? Future.succeededFuture(done) : writeFrom(events, jsons, to, done);
+            return writeFrom(events, jsons, to, done);
         });
     }
 
     private Future<List<WriteResult>> writeBatch(WriteBatch batch) {
         if (batch.isEmpty()) {
-            return Future.succeededFuture(batch.results(Set.of()));
+            return Future.succeededFuture(batch.results(Map.of()));
         }
         if (!batch.hasVersions()) {
             return primary.preparedQuery(sql.insert).execute(sql.insertParams(batch.inserts()))
-                    .map(inserted -> batch.results(ids(inserted)));
+                    .map(inserted -> batch.results(outcomes(inserted)));
         }
+        return inTransaction(conn -> writeVersions(conn, batch));
+    }
+
+    /** Runs {@code work}, which begins a transaction, on a connection of its own. */
+    private Future<List<WriteResult>> inTransaction(Function<SqlConnection, Future<List<WriteResult>>> work) {
         return primary.getConnection().compose(conn -> {
-            Future<List<WriteResult>> written = writeVersions(conn, batch);
+            Future<List<WriteResult>> written = work.apply(conn);
             // A connection goes back to the pool only without an open transaction; a broken one the pool drops.
             return written.eventually(() -> written.succeeded()
                     ? conn.close()
@@ -199,18 +235,28 @@ public final class PgEventStore implements EventStore {
     }
 
     /**
-     * One transaction in two round trips: BEGIN, lock and read are sent together; delete, insert and COMMIT too.
-     * If any statement fails, PostgreSQL ignores the rest of the transaction and turns the COMMIT into a rollback,
-     * and the failed statement fails the write.
+     * One transaction in two round trips: BEGIN, the locks and the reads are sent together; delete, insert and
+     * COMMIT too. If any statement fails, PostgreSQL ignores the rest of the transaction and turns the COMMIT into a
+     * rollback, and the failed statement fails the write. The gate is taken first, so no deletion can commit between
+     * the reads and the insert (and in the same order as by a deletion, so the two never deadlock).
      */
     private Future<List<WriteResult>> writeVersions(SqlConnection conn, WriteBatch batch) {
         Future<RowSet<Row>> begun = conn.query("BEGIN").execute();
+        Future<RowSet<Row>> gated = conn.query(sql.openGate).execute();
         Future<RowSet<Row>> locked = conn.preparedQuery(sql.lockKeys).execute(Tuple.of(batch.lockKeys()));
-        // A statement of its own after the lock: in READ COMMITTED it then reads what the previous holder committed.
-        Future<RowSet<Row>> current = conn.preparedQuery(sql.currentVersions)
-                .execute(Tuple.of(buffers(batch.replaceKeys())));
-        return Future.all(begun, locked, current).compose(read -> {
-            batch.decideVersions(versions(current.result()));
+        // Statements of their own after the lock: in READ COMMITTED they then read what the previous holder committed.
+        Buffer[] keys = buffers(batch.replaceKeys());
+        List<EventRow> versions = batch.versions();
+        Buffer[] ids = versions.stream().map(r -> Buffer.buffer(r.id())).toArray(Buffer[]::new);
+        Buffer[] pubkeys = versions.stream().map(r -> Buffer.buffer(r.pubkey())).toArray(Buffer[]::new);
+        Future<RowSet<Row>> current = conn.preparedQuery(sql.currentVersions).execute(Tuple.of(keys));
+        Future<RowSet<Row>> addresses = conn.preparedQuery(sql.addressCutoffs).execute(Tuple.of(keys));
+        Future<RowSet<Row>> deleted = conn.preparedQuery(sql.deletedVersions)
+                .execute(Tuple.from(new Object[] {ids, pubkeys}));
+        Future<RowSet<Row>> vanished = conn.preparedQuery(sql.vanishCutoffs).execute(Tuple.of(pubkeys));
+        return Future.all(List.of(begun, gated, locked, current, addresses, deleted, vanished)).compose(read -> {
+            batch.decideVersions(versions(current.result()), new WriteBatch.Tombstones(cutoffs(addresses.result()),
+                    ids(deleted.result()), cutoffs(vanished.result())), nowSeconds());
             List<Future<?>> steps = new ArrayList<>(3);
             if (!batch.deletes().isEmpty()) {
                 steps.add(conn.preparedQuery(sql.delete).execute(Tuple.of(buffers(batch.deletes()))));
@@ -218,15 +264,124 @@ public final class PgEventStore implements EventStore {
             Future<RowSet<Row>> inserted = conn.preparedQuery(sql.insert).execute(sql.insertParams(batch.inserts()));
             steps.add(inserted);
             steps.add(conn.query("COMMIT").execute());
-            return Future.all(steps).map(committed -> batch.results(ids(inserted.result())));
+            return Future.all(steps).map(committed -> batch.results(outcomes(inserted.result())));
         });
+    }
+
+    /**
+     * A NIP-09 deletion request or NIP-62 request to vanish, with its tombstones, in one transaction that holds the
+     * gate exclusively: every write in flight has committed before it begins (so its deletes see them), and every
+     * write after it sees its tombstones. Writes wait for it, so it is kept short: a deletion's few targets go in it,
+     * a request to vanish's removals (any number of events) follow in chunks. A request that is itself refused has
+     * no effect, nor has a duplicate, except that a request to vanish sent again finishes its removals.
+     */
+    private Future<List<WriteResult>> writeRequest(Event request, String json) {
+        Future<List<WriteResult>> written = storeRequest(request, json);
+        if (request.kind() != EventRow.VANISH) {
+            return written;
+        }
+        return written.compose(results -> results.get(0) == WriteResult.STORED
+                || results.get(0) == WriteResult.DUPLICATE
+                ? finishVanish(Buffer.buffer(Hex.decode(request.pubkey()))).map(results)
+                : Future.succeededFuture(results));
+    }
+
+    private Future<List<WriteResult>> storeRequest(Event request, String json) {
+        WriteBatch batch = new WriteBatch(List.of(request), List.of(json));
+        return inTransaction(conn -> {
+            Future<RowSet<Row>> begun = conn.query("BEGIN").execute();
+            Future<RowSet<Row>> gated = conn.query(sql.closeGate).execute();
+            Future<RowSet<Row>> inserted = conn.preparedQuery(sql.insert).execute(sql.insertParams(batch.inserts()));
+            return Future.all(begun, gated, inserted).compose(written -> {
+                List<WriteResult> results = batch.results(outcomes(inserted.result()));
+                List<Future<?>> steps = new ArrayList<>();
+                if (results.get(0) == WriteResult.STORED) {
+                    steps.addAll(request.kind() == EventRow.DELETION ? deletion(conn, request) : vanish(conn, request));
+                }
+                steps.add(conn.query("COMMIT").execute());
+                return Future.all(steps).map(committed -> results);
+            });
+        });
+    }
+
+    /** NIP-09: the request's {@code e} targets and the addresses of its {@code a} tags that are its author's. */
+    private List<Future<?>> deletion(SqlConnection conn, Event request) {
+        Set<ByteBuffer> ids = new LinkedHashSet<>();
+        // Distinct: ON CONFLICT DO UPDATE may not touch one row twice in a statement.
+        Set<ByteBuffer> addresses = new LinkedHashSet<>();
+        for (List<String> tag : request.tags()) {
+            if (tag.size() < 2) {
+                continue;
+            }
+            if (tag.get(0).equals("e") && Hex.isLowerHex(tag.get(1), 64)) {
+                ids.add(ByteBuffer.wrap(Hex.decode(tag.get(1))));
+            } else if (tag.get(0).equals("a")) {
+                Address address = Address.parse(tag.get(1));
+                if (address != null && address.pubkey().equals(request.pubkey())) {
+                    addresses.add(ByteBuffer.wrap(EventRow.replaceKey(address.pubkey(), address.kind(), address.d())));
+                }
+            }
+        }
+        Buffer author = Buffer.buffer(Hex.decode(request.pubkey()));
+        List<Future<?>> steps = new ArrayList<>(2);
+        if (!ids.isEmpty()) {
+            steps.add(conn.preparedQuery(sql.deleteIds).execute(Tuple.of(arrays(ids), author)));
+        }
+        if (!addresses.isEmpty()) {
+            steps.add(conn.preparedQuery(sql.deleteAddresses)
+                    .execute(Tuple.of(arrays(addresses), request.createdAt())));
+        }
+        return steps;
+    }
+
+    /** NIP-62: the tombstone, and the mark of the removals {@link #finishVanish} does after the commit. */
+    private List<Future<?>> vanish(SqlConnection conn, Event request) {
+        Buffer author = Buffer.buffer(Hex.decode(request.pubkey()));
+        long cutoff = request.createdAt();
+        return List.of(
+                conn.preparedQuery(sql.rememberVanish).execute(Tuple.of(author, cutoff)),
+                conn.preparedQuery(sql.markVanishing).execute(Tuple.of(author, cutoff)));
+    }
+
+    /**
+     * NIP-62: removes, {@link #VANISH_CHUNK} per statement, what the author's marked request to vanish covers: their
+     * events up to the cutoff except requests to vanish, then the gift wraps up to then that p-tag them; then drops
+     * the mark. Its tombstone is committed, so nothing it covers can be stored meanwhile, and every statement is a
+     * transaction of its own: a node that dies half-way leaves the mark for {@link #purge} (of any node) to finish.
+     */
+    private Future<Void> finishVanish(Buffer author) {
+        return primary.preparedQuery(sql.vanishingCutoff).execute(Tuple.of(author)).compose(rows -> {
+            if (rows.size() == 0) {
+                return Future.succeededFuture();
+            }
+            long cutoff = rows.iterator().next().getLong(0);
+            Buffer taggedAs = Buffer.buffer(EventRow.tagValue(Hex.encode(author.getBytes())));
+            return removeInChunks(sql.vanishAuthor, Tuple.of(author, cutoff, VANISH_CHUNK))
+                    .compose(v -> removeInChunks(sql.vanishGiftWraps, Tuple.of(taggedAs, cutoff, VANISH_CHUNK)))
+                    .compose(v -> primary.preparedQuery(sql.unmarkVanishing).execute(Tuple.of(author, cutoff)))
+                    .mapEmpty();
+        });
+    }
+
+    private Future<Void> removeInChunks(String statement, Tuple params) {
+        return primary.preparedQuery(statement).execute(params).compose(rows -> rows.iterator().next().getInteger(0)
+                < VANISH_CHUNK ? Future.succeededFuture() : removeInChunks(statement, params));
     }
 
     private static Map<ByteBuffer, WriteBatch.Version> versions(RowSet<Row> rows) {
         Map<ByteBuffer, WriteBatch.Version> out = new HashMap<>();
         for (Row row : rows) {
-            out.put(ByteBuffer.wrap(row.getBuffer(0).getBytes()),
-                    new WriteBatch.Version(row.getBuffer(1).getBytes(), row.getLong(2)));
+            Long expiresAt = row.getLong(3);
+            out.put(ByteBuffer.wrap(row.getBuffer(0).getBytes()), new WriteBatch.Version(row.getBuffer(1).getBytes(),
+                    row.getLong(2), expiresAt == null ? Long.MAX_VALUE : expiresAt));
+        }
+        return out;
+    }
+
+    private static Map<ByteBuffer, Long> cutoffs(RowSet<Row> rows) {
+        Map<ByteBuffer, Long> out = new HashMap<>();
+        for (Row row : rows) {
+            out.put(ByteBuffer.wrap(row.getBuffer(0).getBytes()), row.getLong(1));
         }
         return out;
     }
@@ -237,6 +392,58 @@ public final class PgEventStore implements EventStore {
             out.add(ByteBuffer.wrap(row.getBuffer(0).getBytes()));
         }
         return out;
+    }
+
+    /** What the insert said of each id it stored or refused; the gate's row-less branch names none. */
+    private static Map<ByteBuffer, Character> outcomes(RowSet<Row> rows) {
+        Map<ByteBuffer, Character> out = new HashMap<>();
+        for (Row row : rows) {
+            Buffer id = row.getBuffer(0);
+            if (id != null) {
+                out.put(ByteBuffer.wrap(id.getBytes()), row.getString(1).charAt(0));
+            }
+        }
+        return out;
+    }
+
+    private static Buffer[] arrays(Set<ByteBuffer> values) {
+        return values.stream().map(b -> Buffer.buffer(b.array())).toArray(Buffer[]::new);
+    }
+
+    private static long nowSeconds() {
+        return System.currentTimeMillis() / 1000;
+    }
+
+    // ---- background removal --------------------------------------------------------------------------------------
+
+    /** Expired events, then the requests to vanish whose removal a node left unfinished ({@link #finishVanish}). */
+    @Override
+    public CompletionStage<Integer> purge(int maxEvents) {
+        if (maxEvents < 1) {
+            return CompletableFuture.failedStage(new IllegalArgumentException("maxEvents must be positive"));
+        }
+        RuntimeException refused = writes.tryEnter();
+        if (refused != null) {
+            return CompletableFuture.failedStage(refused);
+        }
+        Future<Integer> purged;
+        try {
+            purged = primary.preparedQuery(sql.purgeExpired).execute(Tuple.of(nowSeconds(), maxEvents))
+                    .map(rows -> rows.iterator().next().getInteger(0))
+                    .compose(n -> primary.preparedQuery(sql.unfinishedVanishes).execute(Tuple.of(RESUMED_PER_PURGE))
+                            .compose(rows -> {
+                                Future<Void> chain = Future.succeededFuture();
+                                for (Row row : rows) {
+                                    Buffer author = row.getBuffer(0);
+                                    chain = chain.compose(v -> finishVanish(author));
+                                }
+                                return chain;
+                            })
+                            .map(n));
+        } catch (RuntimeException e) {
+            purged = Future.failedFuture(e);
+        }
+        return purged.andThen(ar -> writes.exit()).toCompletionStage();
     }
 
     private static Buffer[] buffers(List<byte[]> values) {

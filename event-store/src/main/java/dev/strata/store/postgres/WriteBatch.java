@@ -19,19 +19,37 @@ import dev.strata.store.WriteResult;
  *
  * <p>Regular events need no decision before the insert: {@code ON CONFLICT (id) DO NOTHING} makes a repeated id a
  * duplicate, also when another transaction is inserting the same id right now (PostgreSQL waits for it to finish,
- * then skips the row if it committed). Replaceable and addressable events are decided against the current version
- * of their key, read while the transaction holds the key's advisory lock, event by event in batch order exactly as
+ * then skips the row if it committed), and the insert itself refuses what a NIP-09 or NIP-62 tombstone forbids.
+ * Replaceable and addressable events are decided against the current version of their key and the tombstones that
+ * concern them, read while the transaction holds the key's advisory lock, event by event in batch order exactly as
  * NIP-01 orders them, so that several versions of one key in one batch end as if written one by one.
  */
 final class WriteBatch {
-    /** The version of a key stored in the database (or decided in this batch). */
-    record Version(byte[] id, long createdAt) {
+    /**
+     * The version of a key stored in the database (or decided in this batch).
+     *
+     * @param expiresAt NIP-40 expiration, {@link Long#MAX_VALUE} without one
+     */
+    record Version(byte[] id, long createdAt, long expiresAt) {
+    }
+
+    /**
+     * The tombstones that concern a batch's versions.
+     *
+     * @param addressCutoffs NIP-09 latest deleted created_at by replace key
+     * @param deletedIds     ids with a NIP-09 tombstone of their own author
+     * @param vanishCutoffs  NIP-62 latest vanished created_at by pubkey
+     */
+    record Tombstones(Map<ByteBuffer, Long> addressCutoffs, Set<ByteBuffer> deletedIds,
+                      Map<ByteBuffer, Long> vanishCutoffs) {
     }
 
     private final List<EventRow> rows = new ArrayList<>();
     private final WriteResult[] results;
-    /** Positions of the first occurrence of each regular id; later occurrences are duplicates of it. */
+    /** Positions of the first occurrence of each regular id. */
     private final Map<ByteBuffer, Integer> regularIds = new LinkedHashMap<>();
+    /** Later occurrences of a regular id, each with the position of its first: it ends as the first did. */
+    private final Map<Integer, Integer> repeats = new LinkedHashMap<>();
     /** Positions of replaceable and addressable events by key, in batch order. */
     private final Map<ByteBuffer, List<Integer>> versionsByKey = new LinkedHashMap<>();
     private final List<byte[]> deletes = new ArrayList<>();
@@ -50,8 +68,9 @@ final class WriteBatch {
             EventRow row = EventRow.of(e, jsons.get(i));
             rows.add(row);
             if (row.replaceKey() == null) {
-                if (regularIds.putIfAbsent(ByteBuffer.wrap(row.id()), i) != null) {
-                    results[i] = WriteResult.DUPLICATE;
+                Integer first = regularIds.putIfAbsent(ByteBuffer.wrap(row.id()), i);
+                if (first != null) {
+                    repeats.put(i, first);
                 }
             } else {
                 versionsByKey.computeIfAbsent(ByteBuffer.wrap(row.replaceKey()), k -> new ArrayList<>()).add(i);
@@ -78,22 +97,45 @@ final class WriteBatch {
         return versionsByKey.keySet().stream().map(ByteBuffer::array).toList();
     }
 
+    /** The replaceable and addressable events, for reading their tombstones. */
+    List<EventRow> versions() {
+        List<EventRow> out = new ArrayList<>();
+        for (List<Integer> positions : versionsByKey.values()) {
+            for (int i : positions) {
+                out.add(rows.get(i));
+            }
+        }
+        return out;
+    }
+
     /**
      * Decides every replaceable and addressable event against {@code current}, the versions stored now (keyed by
-     * replace key, a key absent when nothing is stored under it).
+     * replace key, a key absent when nothing is stored under it), and the tombstones, in the order the LMDB engine
+     * checks them: NIP-62, NIP-09, an id stored, then the version comparison.
+     *
+     * @param now Unix time: an expired version (NIP-40) no longer holds its key
      */
-    void decideVersions(Map<ByteBuffer, Version> current) {
+    void decideVersions(Map<ByteBuffer, Version> current, Tombstones tombstones, long now) {
         for (Map.Entry<ByteBuffer, List<Integer>> key : versionsByKey.entrySet()) {
             Version stored = current.get(key.getKey());
-            Version now = stored;
+            Long addressCutoff = tombstones.addressCutoffs().get(key.getKey());
+            Version held = stored;
             EventRow winner = null;
             for (int i : key.getValue()) {
                 EventRow row = rows.get(i);
-                if (now != null && Arrays.equals(now.id(), row.id())) {
+                Long vanishCutoff = tombstones.vanishCutoffs().get(ByteBuffer.wrap(row.pubkey()));
+                if (vanishCutoff != null && row.createdAt() <= vanishCutoff) {
+                    results[i] = WriteResult.VANISHED;
+                } else if (tombstones.deletedIds().contains(ByteBuffer.wrap(row.id()))
+                        || (addressCutoff != null && row.createdAt() <= addressCutoff)) {
+                    results[i] = WriteResult.DELETED;
+                } else if (held != null && Arrays.equals(held.id(), row.id())) {
                     results[i] = WriteResult.DUPLICATE;
-                } else if (now == null || EventRow.supersedes(row.createdAt(), row.id(), now.createdAt(), now.id())) {
+                } else if (held == null || held.expiresAt() <= now
+                        || EventRow.supersedes(row.createdAt(), row.id(), held.createdAt(), held.id())) {
                     results[i] = WriteResult.STORED;
-                    now = new Version(row.id(), row.createdAt());
+                    held = new Version(row.id(), row.createdAt(),
+                            row.expiresAt() == null ? Long.MAX_VALUE : row.expiresAt());
                     winner = row;
                 } else {
                     results[i] = WriteResult.STALE;
@@ -129,16 +171,27 @@ final class WriteBatch {
     }
 
     /**
-     * The results, given the ids the insert stored. A winning version always inserts (its key's lock keeps every
-     * other writer of that id away), so one that did not means the database broke an invariant: fail the write.
+     * The results, given what the insert said of each id ({@code S} stored, {@code V} vanished, {@code D} deleted,
+     * absent a duplicate). A winning version always inserts (its key's lock and the gate keep every other writer of
+     * it away, and its tombstones were read under them), so one that did not means the database broke an invariant:
+     * fail the write.
      */
-    List<WriteResult> results(Set<ByteBuffer> inserted) {
+    List<WriteResult> results(Map<ByteBuffer, Character> outcomes) {
         for (Map.Entry<ByteBuffer, Integer> regular : regularIds.entrySet()) {
-            results[regular.getValue()] = inserted.contains(regular.getKey())
-                    ? WriteResult.STORED : WriteResult.DUPLICATE;
+            Character outcome = outcomes.get(regular.getKey());
+            results[regular.getValue()] = outcome == null ? WriteResult.DUPLICATE : switch (outcome) {
+                case 'S' -> WriteResult.STORED;
+                case 'V' -> WriteResult.VANISHED;
+                case 'D' -> WriteResult.DELETED;
+                default -> throw new IllegalStateException("unknown insert outcome " + outcome);
+            };
         }
+        // The second time in one batch, a stored id is a duplicate and a refused one is refused again.
+        repeats.forEach((i, first) -> results[i] = results[first] == WriteResult.STORED
+                ? WriteResult.DUPLICATE : results[first]);
         for (EventRow winner : winners) {
-            if (!inserted.contains(ByteBuffer.wrap(winner.id()))) {
+            Character outcome = outcomes.get(ByteBuffer.wrap(winner.id()));
+            if (outcome == null || outcome != 'S') {
                 throw new IllegalStateException("the newest version " + winner.event().id()
                         + " was not inserted under its key's lock");
             }

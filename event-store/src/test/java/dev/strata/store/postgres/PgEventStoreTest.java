@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.strata.model.Event;
 import dev.strata.model.Filter;
+import dev.strata.model.Hex;
 import dev.strata.store.EventStore;
 import dev.strata.store.EventStoreContract;
 import dev.strata.store.QueryCursor;
@@ -26,6 +28,7 @@ import dev.strata.store.StoredEvent;
 import dev.strata.store.WriteResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 
 /** The contract on PostgreSQL, plus what only this engine has: migrations, odd tag values, its size, closing. */
@@ -169,6 +172,55 @@ class PgEventStoreTest extends EventStoreContract {
         assertInstanceOf(IllegalArgumentException.class, failure(store.query(Filter.ALL, null, 10, 0)));
         assertInstanceOf(IllegalArgumentException.class,
                 failure(store.query(Filter.ALL, new QueryCursor(1, "not hex"), 10, 10)));
+    }
+
+    /**
+     * What a request to vanish leaves when its node dies after the transaction that stored it, before its removals
+     * are done: the request, its tombstone and its mark, with the author's events still stored.
+     */
+    private PgEventStore cutOffVanish(String s, TestAuthor author, List<Event> events, Event request) {
+        PgEventStore store = openOwn(s);
+        assertEquals(List.of(WriteResult.STORED), await(store.write(List.of(request))));
+        Buffer pubkey = Buffer.buffer(Hex.decode(author.pubkey));
+        rows(admin, "DELETE FROM " + s + ".vanished WHERE pubkey = $1", pubkey); // so the events can be written
+        assertEquals(Collections.nCopies(events.size(), WriteResult.STORED), await(store.write(events)));
+        rows(admin, "INSERT INTO " + s + ".vanished (pubkey, cutoff) VALUES ($1, $2)", pubkey, request.createdAt());
+        rows(admin, "INSERT INTO " + s + ".vanishing (pubkey, cutoff) VALUES ($1, $2)", pubkey, request.createdAt());
+        return store;
+    }
+
+    private static List<Event> notes(TestAuthor author, int count) {
+        List<Event> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            out.add(author.sign(T + i % 100, 1, List.of(), "left behind " + i));
+        }
+        return out;
+    }
+
+    @Test
+    void theRemovalsOfARequestToVanishCutOffByANodeThatDiedAreFinishedByThePurge() {
+        String s = newSchema();
+        TestAuthor author = TestAuthor.random(new Random(61));
+        Event request = author.sign(T + 100, 62, List.of(List.of("relay", "ALL_RELAYS")), "");
+        List<Event> events = notes(author, 1500);
+        cutOffVanish(s, author, events, request);
+
+        PgEventStore other = openOwn(s);
+        assertEquals(1 + events.size(), queryAll(other, Filter.ALL).size(), "left behind until a purge");
+        assertEquals(0, await(other.purge(10)));
+        assertEquals(List.of(request.id()), queryAll(other, Filter.ALL).stream().map(StoredEvent::id).toList());
+        assertEquals(List.of(), rows(admin, "SELECT pubkey FROM " + s + ".vanishing"));
+        assertEquals(List.of(WriteResult.VANISHED), await(other.write(events.subList(0, 1))));
+    }
+
+    @Test
+    void aRequestToVanishSentAgainFinishesItsRemovalsBeforeItIsAnswered() {
+        String s = newSchema();
+        TestAuthor author = TestAuthor.random(new Random(62));
+        Event request = author.sign(T + 100, 62, List.of(List.of("relay", "ALL_RELAYS")), "");
+        PgEventStore store = cutOffVanish(s, author, notes(author, 30), request);
+        assertEquals(List.of(WriteResult.DUPLICATE), await(store.write(List.of(request))));
+        assertEquals(List.of(request.id()), queryAll(store, Filter.ALL).stream().map(StoredEvent::id).toList());
     }
 
     @Test
