@@ -12,6 +12,7 @@ import dev.strata.bus.Codecs;
 import dev.strata.bus.Delivery;
 import dev.strata.bus.Membership;
 import dev.strata.bus.SubscriptionChange;
+import dev.strata.model.Expiration;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -153,6 +154,10 @@ public final class FanoutVerticle extends AbstractVerticle {
     }
 
     private void fanOut(AcceptedEvent accepted) {
+        // NIP-40: ingest refuses what arrives expired; this catches one that expired while it was being stored.
+        if (Expiration.isExpired(accepted.event(), System.currentTimeMillis() / 1000)) {
+            return;
+        }
         Map<String, Serials> byGateway = new HashMap<>(4);
         index.forEachMatch(accepted.event(),
                 key -> byGateway.computeIfAbsent(key.gatewayId(), g -> new Serials()).add(key.serial()));

@@ -23,13 +23,21 @@ import io.vertx.core.eventbus.MessageConsumer;
 /**
  * Validates, persists and announces events. Requests that arrive together are handled as a batch: their
  * signatures are checked in parallel on worker threads and the valid ones go to the store in one write, which the
- * store commits in one transaction. OK true is sent only after that commit.
+ * store commits in one transaction. OK true is sent only after that commit. Every
+ * {@code store.expiry_purge_interval_seconds} it also has the store remove expired events (NIP-40), in
+ * transactions of at most {@code store.expiry_purge_batch}, one after the other until none is left, and finish the
+ * removals of requests to vanish (NIP-62) that a crash cut off.
  */
 public final class IngestVerticle extends AbstractVerticle {
     static final IngestReply STORED = new IngestReply(true, "");
     static final IngestReply DUPLICATE = new IngestReply(true, "duplicate: already have this event");
     static final IngestReply STALE = new IngestReply(false, "duplicate: a newer version of this event is stored");
     private static final long FINISH_MILLIS = 10_000;
+    static final IngestReply DELETED = new IngestReply(false, "blocked: this event was deleted by its author");
+    static final IngestReply VANISHED = new IngestReply(false,
+            "blocked: its author (or, for a gift wrap, its recipient) asked this relay to forget them");
+
+    private static final System.Logger LOG = System.getLogger(IngestVerticle.class.getName());
 
     private final EventStore store;
     private final Bip340 signatures = Bip340.best();
@@ -39,6 +47,10 @@ public final class IngestVerticle extends AbstractVerticle {
     private int pending;
     private List<Message<IngestRequest>> batch = new ArrayList<>();
     private MessageConsumer<IngestRequest> consumer;
+    private int purgeBatch;
+    private long purgeTimer;
+    /** A tick that finds a purge running skips it, so purges never overlap. */
+    private boolean purgeRunning;
 
     public IngestVerticle(EventStore store) {
         this.store = store;
@@ -54,15 +66,21 @@ public final class IngestVerticle extends AbstractVerticle {
         String node = config().getString(Membership.NODE_ID_CONFIG);
         consumer = vertx.eventBus().consumer(node == null ? Addresses.INGEST : Addresses.ingest(node),
                 this::onRequest);
+        purgeBatch = config().getInteger("store.expiry_purge_batch");
+        purgeTimer = vertx.setPeriodic(1000L * config().getInteger("store.expiry_purge_interval_seconds"),
+                id -> purgeExpired());
         consumer.completion().onComplete(started);
     }
 
     /**
      * Stop taking events; the ones in flight get their answer before the store closes (which commits what it
-     * holds), waited for {@link #FINISH_MILLIS} at most.
+     * holds), waited for {@link #FINISH_MILLIS} at most. A purge in progress is left to the store's close: what it
+     * did not remove, the next run's purge does.
      */
     @Override
     public void stop(Promise<Void> stopped) {
+        vertx.cancelTimer(purgeTimer);
+        purgeTimer = -1;
         consumer.unregister().onComplete(v -> {
             long deadline = System.currentTimeMillis() + FINISH_MILLIS;
             if (pending == 0) {
@@ -76,6 +94,28 @@ public final class IngestVerticle extends AbstractVerticle {
                 }
             });
         });
+    }
+
+    private void purgeExpired() {
+        if (!purgeRunning) {
+            // Set before the purge starts: it may complete before the call returns.
+            purgeRunning = true;
+            purgeFrom(0).onComplete(ar -> {
+                purgeRunning = false;
+                if (ar.failed() && purgeTimer >= 0) { // a purge the closing store cut off is no failure
+                    LOG.log(System.Logger.Level.WARNING, "purging expired events failed, will retry: " + ar.cause());
+                } else if (ar.result() > 0) {
+                    LOG.log(System.Logger.Level.INFO, "purged " + ar.result() + " expired events (NIP-40)");
+                }
+            });
+        }
+    }
+
+    /** Batches until one comes back short: each is its own transaction, so writes run between them. */
+    private Future<Integer> purgeFrom(int purged) {
+        return Future.fromCompletionStage(store.purge(purgeBatch), context).compose(n -> n < purgeBatch
+                ? Future.succeededFuture(purged + n)
+                : purgeFrom(purged + n));
     }
 
     private void onRequest(Message<IngestRequest> message) {
@@ -170,6 +210,8 @@ public final class IngestVerticle extends AbstractVerticle {
                     }
                     case DUPLICATE -> done(m, DUPLICATE);
                     case STALE -> done(m, STALE);
+                    case DELETED -> done(m, DELETED);
+                    case VANISHED -> done(m, VANISHED);
                     case EPHEMERAL -> done(m, STORED);
                 }
             }

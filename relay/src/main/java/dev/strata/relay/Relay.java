@@ -39,7 +39,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
  */
 public final class Relay {
     /** The NIPs this relay implements and tests end to end. */
-    static final List<Integer> SUPPORTED_NIPS = List.of(1, 11, 13, 42, 45, 50, 65, 70);
+    static final List<Integer> SUPPORTED_NIPS = List.of(1, 9, 11, 13, 40, 42, 45, 50, 62, 65, 70);
     /** Hazelcast reports every member change and partition move at INFO; keep its warnings and errors. */
     private static final java.util.logging.Logger HAZELCAST_LOG = java.util.logging.Logger.getLogger("com.hazelcast");
     /** ... but not the warning that its CP subsystem (strongly consistent structures, unused here) is off. */

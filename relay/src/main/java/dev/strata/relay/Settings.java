@@ -64,6 +64,11 @@ final class Settings {
                     "Store operations waiting for a connection at most; past it, OK false/CLOSED \"rate-limited:\"."),
             integer("store.pg_statement_timeout_ms", (int) PgConfig.DEFAULT_STATEMENT_TIMEOUT.toMillis(), 1, MAX_INT,
                     "Longest one statement (or the wait for a connection) may take; past it, \"error:\"."),
+            integer("store.expiry_purge_interval_seconds", 60, 1, 86_400,
+                    "Seconds between background purges of expired events (NIP-40) and of what a request to vanish "
+                            + "(NIP-62) cut off by a crash left; expired events are never served, purged or not."),
+            integer("store.expiry_purge_batch", 1000, 1, 100_000,
+                    "Expired events deleted per purge transaction; a purge runs batches until one comes back short."),
             integer("limits.max_message_length", 1 << 20, 1024, 64 << 20,
                     "Bytes in one client message (NIP-11 max_message_length). Larger get OK false/CLOSED/NOTICE "
                             + "\"invalid:\"; more than twice this closes the connection (1009)."),
