@@ -232,7 +232,8 @@ abstract class Nip01Test {
         assertTrue(info.headers().get("Access-Control-Allow-Methods").contains("GET"));
         assertEquals("application/nostr+json", info.headers().get("Content-Type"));
         var body = info.body().toJsonObject();
-        assertEquals(List.of(1, 11, 13, 42, 45, 50, 65, 70), body.getJsonArray("supported_nips").getList());
+        assertEquals(List.of(1, 9, 11, 13, 40, 42, 45, 50, 62, 65, 70),
+                body.getJsonArray("supported_nips").getList());
         assertEquals(relay.config.getInteger("limits.max_subscriptions"),
                 body.getJsonObject("limitation").getInteger("max_subscriptions"));
 

@@ -121,6 +121,21 @@ final class RelayClient implements AutoCloseable {
         return closed.message();
     }
 
+    /** NIP-45: the number a COUNT of these filters gets, on a connection of its own. */
+    static long count(Vertx vertx, int port, String... filters) throws Exception {
+        try (RelayClient counter = connect(vertx, port)) {
+            counter.send("[\"COUNT\",\"n\"," + String.join(",", filters) + "]");
+            return counter.next(RelayMessage.CountResult.class).count();
+        }
+    }
+
+    /** The ids of the stored events that match, read on a connection of its own (so no live event follows). */
+    static List<String> stored(Vertx vertx, int port, String... filters) throws Exception {
+        try (RelayClient reader = connect(vertx, port)) {
+            return reader.req("stored", filters);
+        }
+    }
+
     /** Sends a REQ and returns the ids of the stored events, in order, up to its EOSE. */
     List<String> req(String subId, String... filters) throws Exception {
         send("[\"REQ\"," + Json.quote(subId) + "," + String.join(",", filters) + "]");

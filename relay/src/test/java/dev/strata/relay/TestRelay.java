@@ -3,6 +3,7 @@ package dev.strata.relay;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -14,6 +15,11 @@ import java.util.concurrent.TimeUnit;
 import dev.strata.model.Bip340;
 import dev.strata.model.Event;
 import dev.strata.model.Hex;
+import dev.strata.store.EventStore;
+import dev.strata.store.LmdbConfig;
+import dev.strata.store.LmdbEventStore;
+import dev.strata.store.postgres.PgConfig;
+import dev.strata.store.postgres.PgEventStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
@@ -104,6 +110,19 @@ final class TestRelay implements AutoCloseable {
     /** Stops the relay and keeps what it stored (a restart test starts another on the same data). */
     void stop() throws Exception {
         relay.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Opens the store of this relay, once {@link #stop() stopped}, directly on the data it kept (its LMDB directory
+     * or PostgreSQL schema), to look at what the relay left there.
+     */
+    EventStore openStoppedStore(Vertx vertx) throws Exception {
+        if (engine == Engine.POSTGRESQL) {
+            PgConfig pg = new PgConfig(PG_URL, 2, Duration.ofSeconds(30), 16, config.getString("store.pg_schema"),
+                    null);
+            return PgEventStore.open(vertx, pg).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+        return LmdbEventStore.open(LmdbConfig.defaults(Path.of(config.getString("store.data_dir"))));
     }
 
     /** Stops the relay and, on PostgreSQL, drops its schema. */

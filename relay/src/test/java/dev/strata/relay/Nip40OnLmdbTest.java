@@ -1,0 +1,10 @@
+package dev.strata.relay;
+
+import org.junit.jupiter.api.BeforeAll;
+
+class Nip40OnLmdbTest extends Nip40Test {
+    @BeforeAll
+    static void start() throws Exception {
+        startOn(TestRelay.Engine.LMDB);
+    }
+}
