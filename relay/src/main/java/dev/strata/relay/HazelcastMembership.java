@@ -13,6 +13,7 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.map.MapEvent;
 import com.hazelcast.replicatedmap.ReplicatedMap;
 import com.hazelcast.core.EntryListener;
@@ -36,8 +37,13 @@ final class HazelcastMembership implements Membership {
     private final String self;
     private final ReplicatedMap<String, String> readyNodes;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
-    /** Nodes that left, the most recent {@link #MAX_DEPARTED} (node ids are never reused: a restart is a new id). */
+    /**
+     * Nodes that left, the most recent {@link #MAX_DEPARTED} (node ids are never reused: a restart is a new id; one
+     * taken for dead that merges back is a member again and leaves this set).
+     */
     private final Set<String> departed = new java.util.LinkedHashSet<>();
+    /** The roles this node announced, while it is ready (null before it enters and once it withdraws). */
+    private volatile String enteredRoles;
     private volatile Snapshot snapshot = new Snapshot(Set.of(), Map.of());
 
     HazelcastMembership(HazelcastInstance hazelcast, String self) {
@@ -47,6 +53,12 @@ final class HazelcastMembership implements Membership {
         hazelcast.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent event) {
+                String back = nodeId(event.getMember());
+                if (back != null) {
+                    synchronized (departed) {
+                        departed.remove(back); // a node taken for dead (a pause past the timeout) merged back
+                    }
+                }
                 refresh();
             }
 
@@ -101,6 +113,15 @@ final class HazelcastMembership implements Membership {
                 refresh();
             }
         });
+        // The others removed this node's entry when they took it for dead; once the split heals it must say again
+        // that it is ready, or it would stay a member that no one sends work to.
+        hazelcast.getLifecycleService().addLifecycleListener(event -> {
+            String roles = enteredRoles;
+            if (event.getState() == LifecycleEvent.LifecycleState.MERGED && roles != null) {
+                readyNodes.put(self, roles);
+                refresh();
+            }
+        });
         refresh();
     }
 
@@ -110,12 +131,14 @@ final class HazelcastMembership implements Membership {
         for (Role r : roles) {
             names.add(r.key());
         }
-        readyNodes.put(self, String.join(",", names));
+        enteredRoles = String.join(",", names);
+        readyNodes.put(self, enteredRoles);
         refresh();
     }
 
     /** Draining: no new work, while what is in flight finishes. */
     void withdraw() {
+        enteredRoles = null;
         readyNodes.remove(self);
         refresh();
     }
