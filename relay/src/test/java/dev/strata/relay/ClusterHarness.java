@@ -5,13 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -45,8 +49,8 @@ final class ClusterHarness implements AutoCloseable {
         Node(String name, String roles) throws IOException {
             this.name = name;
             this.roles = roles;
-            this.clusterPort = TestRelay.freePort();
-            this.httpPort = TestRelay.freePort();
+            this.clusterPort = listenPort();
+            this.httpPort = listenPort();
         }
 
         void launch() throws IOException {
@@ -98,19 +102,16 @@ final class ClusterHarness implements AutoCloseable {
         }
 
         void awaitReady() throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS);
-            while (System.nanoTime() < deadline) {
-                if (!process.isAlive()) {
-                    throw new AssertionError("node " + name + " exited with " + process.exitValue() + "; output:\n"
-                            + output);
-                }
-                Http ready = get("/ready");
-                if (ready != null && ready.status() == 200) {
-                    return;
-                }
-                TimeUnit.MILLISECONDS.sleep(200); // polling the endpoint with a deadline
+            awaitAllReady(List.of(this));
+        }
+
+        /** Why the node is not ready now: its /ready answer, or that it does not answer. */
+        String readiness() {
+            if (!alive()) {
+                return "exited with " + process.exitValue();
             }
-            throw new AssertionError("node " + name + " not ready within " + READY_SECONDS + " s; output:\n" + output);
+            Http ready = get("/ready");
+            return ready == null ? "no answer on /ready" : ready.status() + " " + ready.body();
         }
 
         /** SIGKILL: no drain, no goodbye to the cluster. */
@@ -155,6 +156,7 @@ final class ClusterHarness implements AutoCloseable {
     final String schema = TestRelay.newSchema();
     final Vertx vertx = Vertx.vertx();
     private final Map<String, Node> nodes = new LinkedHashMap<>();
+    private final Set<Integer> ports = new HashSet<>();
     /** Every process started, so none outlives the tests, even when the test JVM itself is stopped. */
     private final List<Process> launched = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread killAll = new Thread(() -> launched.forEach(Process::destroyForcibly), "cluster-harness-kill");
@@ -168,6 +170,26 @@ final class ClusterHarness implements AutoCloseable {
         if (!Files.isRegularFile(JAR)) {
             throw new AssertionError("no " + JAR.toAbsolutePath() + ": the cluster tests run the built jar; run them"
                     + " with ./mvnw verify (package builds the jar first)");
+        }
+    }
+
+    /**
+     * A free port below Linux's ephemeral range (32768 and up), and not one handed out already: a port that
+     * ServerSocket(0) found free may be taken, before the node binds it, as the local end of one of the many
+     * connections the starting nodes open to each other.
+     */
+    private int listenPort() throws IOException {
+        while (true) {
+            int port = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
+            if (!ports.add(port)) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new InetSocketAddress("127.0.0.1", port));
+                return port;
+            } catch (IOException inUse) {
+                // taken by something else on this machine: draw another
+            }
         }
     }
 
@@ -190,9 +212,7 @@ final class ClusterHarness implements AutoCloseable {
                 started.add(n);
             }
         }
-        for (Node n : started) {
-            n.awaitReady();
-        }
+        awaitAllReady(started);
     }
 
     /** Starts every declared node at once and waits until all are ready. */
@@ -201,9 +221,46 @@ final class ClusterHarness implements AutoCloseable {
         for (Node n : nodes.values()) {
             n.launch();
         }
-        for (Node n : nodes.values()) {
-            n.awaitReady();
+        awaitAllReady(List.copyOf(nodes.values()));
+    }
+
+    /**
+     * Waits until each of these nodes answers /ready with 200. One that exits fails the wait at once; a failure
+     * reports every node of the cluster (a gateway waits for the others, so the culprit is often another node).
+     */
+    private void awaitAllReady(List<Node> waiting) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS);
+        List<Node> pending = new ArrayList<>(waiting);
+        while (!pending.isEmpty() && System.nanoTime() < deadline) {
+            for (Node n : pending) {
+                if (!n.alive()) {
+                    throw new AssertionError("node " + n.name + " exited with " + n.process.exitValue() + "\n"
+                            + report());
+                }
+            }
+            pending.removeIf(n -> {
+                Http ready = n.get("/ready");
+                return ready != null && ready.status() == 200;
+            });
+            if (!pending.isEmpty()) {
+                TimeUnit.MILLISECONDS.sleep(200); // polling the endpoints with a deadline
+            }
         }
+        if (!pending.isEmpty()) {
+            throw new AssertionError(pending.stream().map(n -> n.name).toList() + " not ready within " + READY_SECONDS
+                    + " s\n" + report());
+        }
+    }
+
+    /** Every node: its readiness now, and its output. */
+    private String report() {
+        StringBuilder out = new StringBuilder();
+        for (Node n : nodes.values()) {
+            out.append("--- ").append(n.name).append(" (").append(n.roles).append(", cluster port ")
+                    .append(n.clusterPort).append(", http port ").append(n.httpPort).append("): ")
+                    .append(n.process == null ? "not started" : n.readiness()).append('\n').append(n.output());
+        }
+        return out.toString();
     }
 
     private Map<String, String> settings(Node n) {
