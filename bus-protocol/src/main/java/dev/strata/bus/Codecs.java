@@ -97,8 +97,9 @@ public final class Codecs {
                         .strings(q.readers()),
                 r -> new QueryRequest(r.string(), r.longValue(), r.filters(), r.strings())));
         m.put(QueryChunk.class, codec("strata.QueryChunk",
-                (Writer w, QueryChunk c) -> w.longValue(c.serial()).strings(c.ids()).strings(c.eventJsons()).bool(c.last()).nullableString(c.closedReason()),
-                r -> new QueryChunk(r.longValue(), r.strings(), r.strings(), r.bool(),
+                (Writer w, QueryChunk c) -> w.longValue(c.serial()).strings(c.ids()).byteArrays(c.eventJsons()).bool(c.last())
+                        .nullableString(c.closedReason()),
+                r -> new QueryChunk(r.longValue(), r.strings(), r.byteArrays(), r.bool(),
                         r.nullableString())));
         m.put(CountRequest.class, codec("strata.CountRequest",
                 (Writer w, CountRequest c) -> w.filters(c.filters()).integer(c.hllOffset()).strings(c.readers()),
@@ -210,6 +211,15 @@ public final class Codecs {
             return this;
         }
 
+        /** The same wire form as {@link #strings} when the arrays are UTF-8 text. */
+        Writer byteArrays(List<byte[]> list) {
+            integer(list.size());
+            for (byte[] b : list) {
+                buffer.appendInt(b.length).appendBytes(b);
+            }
+            return this;
+        }
+
         Writer event(Event e) {
             return string(e.toJson());
         }
@@ -265,6 +275,17 @@ public final class Codecs {
             List<String> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 out.add(string());
+            }
+            return out;
+        }
+
+        List<byte[]> byteArrays() {
+            int n = integer();
+            List<byte[]> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                int length = integer();
+                out.add(buffer.getBytes(pos, pos + length));
+                pos += length;
             }
             return out;
         }

@@ -3,6 +3,7 @@ package dev.strata.bus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,7 +56,8 @@ class CodecsTest {
                 new Delivery(EVENT.id(), EVENT.toJson(), new long[] {1, 2}),
                 new QueryRequest("gw1", 7, List.of(FILTER), List.of()),
                 new QueryRequest("gw1", 8, List.of(Filter.ALL), List.of(EVENT.pubkey(), "ab".repeat(32))),
-                new QueryChunk(7, List.of(EVENT.id()), List.of(EVENT.toJson()), true, "blocked: query too broad"),
+                new QueryChunk(7, List.of(EVENT.id()), List.of(EVENT.toJson().getBytes(StandardCharsets.UTF_8)), true,
+                        "blocked: query too broad"),
                 new QueryChunk(7, List.of(), List.of(), false, null),
                 new QueryRequest("gw1", 8, List.of(new Filter(null, null, Set.of(1), null, null, null, 20,
                         "best nostr apps include:spam")), List.of()),

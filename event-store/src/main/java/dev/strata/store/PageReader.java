@@ -1,6 +1,7 @@
 package dev.strata.store;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -57,11 +58,11 @@ final class PageReader {
                 if (Values.isExpired(value, now)) {
                     continue; // NIP-40: never served once expired, whether or not the purge has removed it
                 }
-                String json = Values.json(value);
+                byte[] json = Values.jsonBytes(value);
                 if (exact) {
                     events.add(new StoredEvent(Hex.encode(lastId), Keys.createdAt(lastTime), json));
                 } else {
-                    Event event = Values.parse(json);
+                    Event event = Values.parse(new String(json, StandardCharsets.UTF_8));
                     if (filter.matches(event)) {
                         events.add(new StoredEvent(event.id(), event.createdAt(), json));
                     }

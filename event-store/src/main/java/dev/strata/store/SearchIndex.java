@@ -3,6 +3,7 @@ package dev.strata.store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -400,8 +401,8 @@ final class SearchIndex implements AutoCloseable {
                 if (Values.isExpired(value, now)) {
                     continue; // NIP-40, as for a query
                 }
-                String json = Values.json(value);
-                Event e = Values.parse(json);
+                byte[] json = Values.jsonBytes(value);
+                Event e = Values.parse(new String(json, StandardCharsets.UTF_8));
                 if (rest.matches(e)) {
                     events.add(new StoredEvent(e.id(), e.createdAt(), json));
                 }

@@ -381,7 +381,7 @@ final class Connection {
         for (int i = 0; i < ids.size(); i++) {
             String eventId = ids.get(i);
             if (sub.firstSending(eventId) && gateway.tiers().firstDelivery(eventId, sub)) {
-                writeEvent(sub, chunk.eventJsons().get(i).getBytes(StandardCharsets.UTF_8));
+                writeEvent(sub, chunk.eventJsons().get(i));
             }
         }
         if (chunk.last()) {

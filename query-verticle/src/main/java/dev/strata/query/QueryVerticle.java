@@ -138,7 +138,7 @@ public final class QueryVerticle extends AbstractVerticle {
         void deliver(QueryPage page) {
             budget -= page.scanned();
             List<String> ids = new ArrayList<>(page.events().size());
-            List<String> jsons = new ArrayList<>(page.events().size());
+            List<byte[]> jsons = new ArrayList<>(page.events().size());
             for (StoredEvent e : page.events()) {
                 if (mayMatchPrivate && !PrivateKinds.mayRead(privateKinds.partiesOf(e.json()), request.readers())) {
                     continue; // left out before the limit counts it, so the reader still gets its limit's worth
@@ -146,7 +146,7 @@ public final class QueryVerticle extends AbstractVerticle {
                 remaining--;
                 if (sent.add(e.id())) {
                     ids.add(e.id());
-                    jsons.add(e.json());
+                    jsons.add(e.utf8());
                 }
             }
             QueryCursor next = remaining == 0 ? null : page.next();
