@@ -6,37 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 import dev.strata.model.Event;
 import dev.strata.model.RelayMessage;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** NIP-01 over a real WebSocket against the real one-JVM relay; one subclass per store engine starts it. */
-abstract class Nip01Test {
-    @TempDir
-    static Path dataDir;
-    static TestRelay relay;
-    static Vertx clients;
+abstract class Nip01Test extends OverTheWire {
 
     static void startOn(TestRelay.Engine engine) throws Exception {
-        relay = TestRelay.start(engine, dataDir, java.util.Map.of());
-        clients = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        Http.await(clients.close());
-        relay.close();
-    }
-
-    RelayClient connect() throws Exception {
-        return RelayClient.connect(clients, relay.port());
+        start(engine, java.util.Map.of());
     }
 
     private static String idFilter(Event... events) {

@@ -13,8 +13,6 @@ import java.util.Map;
 
 import dev.strata.model.Event;
 import dev.strata.model.RelayMessage;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,34 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
  * NIP-09 deletion requests over a real WebSocket against the real relay: what is deleted, what is not, what is
  * refused afterwards, and that all of it outlives a restart. One subclass per store engine.
  */
-abstract class Nip09Test {
+abstract class Nip09Test extends OverTheWire {
     // An author of its own per test (Bob is only ever deleted from): the tests share one relay.
     static final int BOB = 110;
 
-    @TempDir
-    static Path dataDir;
-    static TestRelay.Engine engine;
-    static TestRelay relay;
-    static Vertx clients;
-
     static void startOn(TestRelay.Engine e) throws Exception {
-        engine = e;
-        relay = TestRelay.start(engine, dataDir, Map.of());
-        clients = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        Http.await(clients.close());
-        relay.close();
-    }
-
-    RelayClient connect() throws Exception {
-        return RelayClient.connect(clients, relay.port());
-    }
-
-    static List<String> stored(String... filters) throws Exception {
-        return RelayClient.stored(clients, relay.port(), filters);
+        start(e, Map.of());
     }
 
     static String ids(Event... events) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,34 +17,15 @@ import dev.strata.model.Event;
 import dev.strata.model.Hex;
 import dev.strata.model.ProofOfWork;
 import dev.strata.model.RelayMessage;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** NIP-13 proof of work over a real WebSocket, on a relay requiring {@value #MIN} bits; one subclass per engine. */
-abstract class Nip13Test {
+abstract class Nip13Test extends OverTheWire {
     static final int MIN = 10;
 
-    @TempDir
-    static Path dataDir;
-    static TestRelay relay;
-    static Vertx clients;
-
     static void startOn(TestRelay.Engine engine) throws Exception {
-        relay = TestRelay.start(engine, dataDir, Map.of("limits.min_pow_difficulty", String.valueOf(MIN)));
-        clients = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        Http.await(clients.close());
-        relay.close();
-    }
-
-    RelayClient connect() throws Exception {
-        return RelayClient.connect(clients, relay.port());
+        start(engine, Map.of("limits.min_pow_difficulty", String.valueOf(MIN)));
     }
 
     /**

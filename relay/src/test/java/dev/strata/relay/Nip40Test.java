@@ -20,8 +20,6 @@ import java.util.logging.Logger;
 import dev.strata.model.Event;
 import dev.strata.model.RelayMessage;
 import dev.strata.store.EventStore;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,30 +27,12 @@ import org.junit.jupiter.api.io.TempDir;
  * NIP-40 expiration over a real WebSocket against the real relay: refused when it arrives expired, served until it
  * expires and never after, stored or live, and purged in the background. One subclass per store engine.
  */
-abstract class Nip40Test {
+abstract class Nip40Test extends OverTheWire {
     static final int AUTHOR = 120;
 
-    @TempDir
-    static Path dataDir;
-    static TestRelay.Engine engine;
-    static TestRelay relay;
-    static Vertx clients;
-
     static void startOn(TestRelay.Engine e) throws Exception {
-        engine = e;
         // This relay never purges while the tests run, so every purge reported is the purge test's own relay's.
-        relay = TestRelay.start(engine, dataDir, Map.of("store.expiry_purge_interval_seconds", "86400"));
-        clients = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        Http.await(clients.close());
-        relay.close();
-    }
-
-    RelayClient connect() throws Exception {
-        return RelayClient.connect(clients, relay.port());
+        start(e, Map.of("store.expiry_purge_interval_seconds", "86400"));
     }
 
     static List<String> expiration(long at) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,34 +14,15 @@ import dev.strata.model.Event;
 import dev.strata.model.Hex;
 import dev.strata.model.Hll;
 import dev.strata.model.RelayMessage;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** NIP-45 COUNT over a real WebSocket against the real relay; one subclass per store engine starts it. */
-abstract class Nip45Test {
+abstract class Nip45Test extends OverTheWire {
     /** Small, so that one test can go past it. */
     static final int COUNT_BUDGET = 20;
 
-    @TempDir
-    static Path dataDir;
-    static TestRelay relay;
-    static Vertx clients;
-
     static void startOn(TestRelay.Engine engine) throws Exception {
-        relay = TestRelay.start(engine, dataDir, Map.of("query.count_budget", String.valueOf(COUNT_BUDGET)));
-        clients = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        Http.await(clients.close());
-        relay.close();
-    }
-
-    RelayClient connect() throws Exception {
-        return RelayClient.connect(clients, relay.port());
+        start(engine, Map.of("query.count_budget", String.valueOf(COUNT_BUDGET)));
     }
 
     private static String quoted(String s) {

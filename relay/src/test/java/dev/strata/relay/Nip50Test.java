@@ -5,7 +5,6 @@ import static dev.strata.relay.TestRelay.now;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -13,34 +12,15 @@ import java.util.Set;
 
 import dev.strata.model.Event;
 import dev.strata.model.RelayMessage;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** NIP-50 search over a real WebSocket against the real relay; one subclass per store engine starts it. */
-abstract class Nip50Test {
+abstract class Nip50Test extends OverTheWire {
     /** Small, so that one test can go past it. */
     static final int SCAN_BUDGET = 20;
 
-    @TempDir
-    static Path dataDir;
-    static TestRelay relay;
-    static Vertx clients;
-
     static void startOn(TestRelay.Engine engine) throws Exception {
-        relay = TestRelay.start(engine, dataDir, Map.of("query.scan_budget", String.valueOf(SCAN_BUDGET)));
-        clients = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        Http.await(clients.close());
-        relay.close();
-    }
-
-    RelayClient connect() throws Exception {
-        return RelayClient.connect(clients, relay.port());
+        start(engine, Map.of("query.scan_budget", String.valueOf(SCAN_BUDGET)));
     }
 
     @Test

@@ -13,8 +13,6 @@ import java.util.Map;
 
 import dev.strata.model.Event;
 import dev.strata.model.RelayMessage;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,35 +21,13 @@ import org.junit.jupiter.api.io.TempDir;
  * the author up to the request goes, gift wraps to them included, and stays refused, also after a restart. One
  * subclass per store engine.
  */
-abstract class Nip62Test {
+abstract class Nip62Test extends OverTheWire {
     static final String URL = "wss://relay.strata.test/";
     // An author of its own per test (Bob only ever writes to them): the tests share one relay.
     static final int BOB = 130;
 
-    @TempDir
-    static Path dataDir;
-    static TestRelay.Engine engine;
-    static TestRelay relay;
-    static Vertx clients;
-
     static void startOn(TestRelay.Engine e) throws Exception {
-        engine = e;
-        relay = TestRelay.start(engine, dataDir, Map.of("relay.url", URL));
-        clients = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        Http.await(clients.close());
-        relay.close();
-    }
-
-    RelayClient connect() throws Exception {
-        return RelayClient.connect(clients, relay.port());
-    }
-
-    static List<String> stored(String... filters) throws Exception {
-        return RelayClient.stored(clients, relay.port(), filters);
+        start(e, Map.of("relay.url", URL));
     }
 
     static String by(int author) {

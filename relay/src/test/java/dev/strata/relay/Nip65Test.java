@@ -7,46 +7,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 import dev.strata.model.Event;
 import dev.strata.model.RelayMessage;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * NIP-65 relay lists over a real WebSocket: kind 10002 is replaceable, served newest only and found by its {@code r}
  * tags, stored and live. One subclass per store engine.
  */
-abstract class Nip65Test {
+abstract class Nip65Test extends OverTheWire {
     // An author per test: the tests share one relay, and each author's list replaces the last.
     static final int ALICE = 90;
     static final int BOB = 91;
     static final int CAROL = 92;
     static final int DAVE = 93;
 
-    @TempDir
-    static Path dataDir;
-    static TestRelay relay;
-    static Vertx clients;
-
     static void startOn(TestRelay.Engine engine) throws Exception {
-        relay = TestRelay.start(engine, dataDir, Map.of());
-        clients = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        Http.await(clients.close());
-        relay.close();
-    }
-
-    RelayClient connect() throws Exception {
-        return RelayClient.connect(clients, relay.port());
+        start(engine, Map.of());
     }
 
     static Event relayList(int author, long createdAt, List<List<String>> relays) {

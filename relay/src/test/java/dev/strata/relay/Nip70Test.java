@@ -7,43 +7,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 import dev.strata.model.Event;
 import dev.strata.model.RelayMessage;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * NIP-70 protected events over a real WebSocket, on a relay with no auth rules configured (so the NIP-42 challenge
  * comes only when a protected event needs it) and its default URL. One subclass per store engine.
  */
-abstract class Nip70Test {
+abstract class Nip70Test extends OverTheWire {
     static final int ALICE = 80;
     static final int BOB = 81;
 
-    @TempDir
-    static Path dataDir;
-    static TestRelay relay;
-    static Vertx clients;
-
     static void startOn(TestRelay.Engine engine) throws Exception {
-        relay = TestRelay.start(engine, dataDir, Map.of());
-        clients = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        Http.await(clients.close());
-        relay.close();
-    }
-
-    RelayClient connect() throws Exception {
-        return RelayClient.connect(clients, relay.port());
+        start(engine, Map.of());
     }
 
     /** The default relay.url. */
