@@ -468,9 +468,7 @@ public final class PgEventStore implements EventStore {
         int pageSize = Math.min(MAX_PAGE_EVENTS, Math.min(maxEvents, maxScanned));
         PageQuery page = PageQuery.of(config.schema(), filter, after, pageSize + 1);
         if (page == null) {
-            return closed.get()
-                    ? CompletableFuture.failedStage(new IllegalStateException("the event store is closed"))
-                    : CompletableFuture.completedStage(new QueryPage(List.of(), null, 0));
+            return answerWithoutReading(new QueryPage(List.of(), null, 0));
         }
         RuntimeException refused = reads.tryEnter();
         if (refused != null) {
@@ -518,9 +516,7 @@ public final class PgEventStore implements EventStore {
         int pageSize = Math.min(MAX_PAGE_EVENTS, maxEvents);
         SearchPageQuery page = SearchPageQuery.of(config.schema(), filter, after, pageSize + 1, maxScanned);
         if (page == null) {
-            return closed.get()
-                    ? CompletableFuture.failedStage(new IllegalStateException("the event store is closed"))
-                    : CompletableFuture.completedStage(new QueryPage(List.of(), null, 0));
+            return answerWithoutReading(new QueryPage(List.of(), null, 0));
         }
         RuntimeException refused = reads.tryEnter();
         if (refused != null) {
@@ -557,6 +553,13 @@ public final class PgEventStore implements EventStore {
                 .toCompletionStage();
     }
 
+    /** The answer to a filter that can match nothing, which needs no database: unless the store is closed. */
+    private <T> CompletionStage<T> answerWithoutReading(T nothing) {
+        return closed.get()
+                ? CompletableFuture.failedStage(new IllegalStateException("the event store is closed"))
+                : CompletableFuture.completedStage(nothing);
+    }
+
     // ---- counting ------------------------------------------------------------------------------------------------
 
     @Override
@@ -567,10 +570,7 @@ public final class PgEventStore implements EventStore {
         }
         CountQuery count = CountQuery.of(config.schema(), filters, hllOffset, maxScanned, visibility);
         if (count == null) {
-            return closed.get()
-                    ? CompletableFuture.failedStage(new IllegalStateException("the event store is closed"))
-                    : CompletableFuture.completedStage(new EventCount(0, hllOffset < 0 ? null
-                            : new Hll(hllOffset).toHex()));
+            return answerWithoutReading(new EventCount(0, hllOffset < 0 ? null : new Hll(hllOffset).toHex()));
         }
         RuntimeException refused = reads.tryEnter();
         if (refused != null) {
