@@ -97,8 +97,8 @@ public final class Codecs {
                         .strings(q.readers()),
                 r -> new QueryRequest(r.string(), r.longValue(), r.filters(), r.strings())));
         m.put(QueryChunk.class, codec("strata.QueryChunk",
-                (Writer w, QueryChunk c) -> w.longValue(c.serial()).strings(c.ids()).byteArrays(c.eventJsons()).bool(c.last())
-                        .nullableString(c.closedReason()),
+                (Writer w, QueryChunk c) -> w.longValue(c.serial()).strings(c.ids()).byteArrays(c.eventJsons())
+                        .bool(c.last()).nullableString(c.closedReason()),
                 r -> new QueryChunk(r.longValue(), r.strings(), r.byteArrays(), r.bool(),
                         r.nullableString())));
         m.put(CountRequest.class, codec("strata.CountRequest",

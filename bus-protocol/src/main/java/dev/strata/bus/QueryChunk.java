@@ -2,6 +2,7 @@ package dev.strata.bus;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Part of a stored query's answer, sent as a request: the gateway replies {@code true} to get the next chunk (once
@@ -26,7 +27,7 @@ public record QueryChunk(long serial, List<String> ids, List<byte[]> eventJsons,
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof QueryChunk c) || c.serial != serial || c.last != last || !c.ids.equals(ids)
-                || !java.util.Objects.equals(c.closedReason, closedReason) || c.eventJsons.size() != eventJsons.size()) {
+                || !Objects.equals(c.closedReason, closedReason) || c.eventJsons.size() != eventJsons.size()) {
             return false;
         }
         for (int i = 0; i < eventJsons.size(); i++) {
