@@ -12,7 +12,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,18 +21,15 @@ import java.util.concurrent.TimeUnit;
 import dev.strata.model.Event;
 import dev.strata.model.Json;
 import dev.strata.model.RelayMessage;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every configured limit, end to end over real WebSockets: what a client sees when it goes past one (reply type and
  * prefix), and that its connection still works afterwards. Limits are set small so each test is quick; timing
  * limits are waited for with deadlines, never sleeps.
  */
-class LimitsTest {
+class LimitsTest extends OverTheWire {
     /** One relay with small per-message limits, shared by the tests that do not need a relay of their own. */
     static final Map<String, String> SMALL = Map.ofEntries(
             Map.entry("limits.max_subscriptions", "3"),
@@ -49,25 +45,9 @@ class LimitsTest {
             Map.entry("limits.max_message_length", "1024"),
             Map.entry("limits.max_events_in_flight", "2"));
 
-    @TempDir
-    static Path dataDir;
-    static TestRelay relay;
-    static Vertx clients;
-
     @BeforeAll
-    static void start() throws Exception {
-        relay = TestRelay.start(dataDir.resolve("small"), SMALL);
-        clients = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        Http.await(clients.close());
-        relay.close();
-    }
-
-    RelayClient connect() throws Exception {
-        return RelayClient.connect(clients, relay.port());
+    static void startRelay() throws Exception {
+        start(TestRelay.Engine.LMDB, SMALL);
     }
 
     /** A relay of its own for a test whose settings would disturb the others. */

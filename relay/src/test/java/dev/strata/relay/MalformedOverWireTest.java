@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -17,11 +17,8 @@ import dev.strata.model.MalformedCases;
 import dev.strata.model.MalformedCases.Case;
 import dev.strata.model.MalformedCases.InvalidUtf8;
 import dev.strata.model.RelayMessage;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -29,23 +26,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The shared-model's malformed-input table, every row sent over a real WebSocket to the real relay: the reply has
  * the row's type, target and prefix, and the same connection then publishes an event as if nothing had happened.
  */
-class MalformedOverWireTest {
-    @TempDir
-    static Path dataDir;
-    static TestRelay relay;
-    static Vertx clients;
+class MalformedOverWireTest extends OverTheWire {
     private static final AtomicInteger SERIAL = new AtomicInteger();
 
     @BeforeAll
-    static void start() throws Exception {
-        relay = TestRelay.start(dataDir);
-        clients = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        Http.await(clients.close());
-        relay.close();
+    static void startRelay() throws Exception {
+        start(TestRelay.Engine.LMDB, Map.of());
     }
 
     /** A fresh event each time, so every publish is a new one the relay must store. */
