@@ -159,8 +159,9 @@ class PgIndexUsageTest {
         counts.put("#p", new Object[] {List.of(new F().tag('p', tagged).build()), -1, "Index Only Scan using tags_value_created"});
         counts.put("#e kinds:7 + hll", new Object[] {List.of(new F().tag('e', popular).kinds(7).build()), 9,
                 "tags_value_created"});
+        // An occasional author: either of the author's indexes serves it, and ANALYZE's sample decides which.
         counts.put("authors+kinds", new Object[] {List.of(new F().authors(author).kinds(1).build()), -1,
-                "events_pubkey_kind_created"});
+                "events_pubkey_"});
         counts.put("two filters", new Object[] {List.of(new F().tag('t', "topic7").build(),
                 new F().kinds(SyntheticEvents.RARE_KIND).build()), -1, "events_kind_created"});
         List<String> failures = new ArrayList<>();
