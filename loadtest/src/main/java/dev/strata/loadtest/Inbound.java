@@ -1,5 +1,7 @@
 package dev.strata.loadtest;
 
+import io.vertx.core.buffer.Buffer;
+
 /**
  * What a relay sent, read only as far as the harness needs: the verb, the subscription id, the event id, the OK
  * flag and message. An EVENT's body is scanned for its {@code id} field and never parsed further: at tens of
@@ -16,8 +18,16 @@ record Inbound(Verb verb, String subscriptionId, String eventId, boolean accepte
 
     /** Reads a relay message; anything this reader does not understand is {@link Verb#OTHER}. */
     static Inbound parse(String text) {
+        return parse(Buffer.buffer(text));
+    }
+
+    /**
+     * Reads a relay message from its UTF-8 bytes, as the frame brought them: decoding every event to a String
+     * (UTF-16 for any non-Latin-1 content) would cost the client more than the relay spends sending it.
+     */
+    static Inbound parse(Buffer utf8) {
         try {
-            Reader r = new Reader(text);
+            Reader r = new Reader(utf8);
             r.expect('[');
             String verb = r.string();
             switch (verb) {
@@ -64,24 +74,45 @@ record Inbound(Verb verb, String subscriptionId, String eventId, boolean accepte
         return colon > 0 && colon <= 20 ? message.substring(0, colon) : "";
     }
 
-    /** A cursor over JSON text that reads strings and skips values, nothing more. */
+    /** A cursor over JSON bytes that reads strings and skips values, nothing more. */
     private static final class Reader {
-        private final String s;
+        private final Buffer s;
+        private final int length;
         private int i;
 
-        Reader(String s) {
+        Reader(Buffer s) {
             this.s = s;
+            this.length = s.length();
+        }
+
+        private byte charAt(int at) {
+            if (at >= length) {
+                throw new IndexOutOfBoundsException(at);
+            }
+            return s.getByte(at);
+        }
+
+        private boolean startsWith(String ascii, int at) {
+            if (at + ascii.length() > length) {
+                return false;
+            }
+            for (int k = 0; k < ascii.length(); k++) {
+                if (s.getByte(at + k) != ascii.charAt(k)) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private void space() {
-            while (i < s.length() && s.charAt(i) <= ' ') {
+            while (i < length && s.getByte(i) >= 0 && s.getByte(i) <= ' ') {
                 i++;
             }
         }
 
         void expect(char c) {
             space();
-            if (s.charAt(i) != c) {
+            if (charAt(i) != c) {
                 throw new IllegalArgumentException("expected " + c);
             }
             i++;
@@ -89,7 +120,7 @@ record Inbound(Verb verb, String subscriptionId, String eventId, boolean accepte
 
         boolean peekComma() {
             space();
-            if (i < s.length() && s.charAt(i) == ',') {
+            if (i < length && s.getByte(i) == ',') {
                 i++;
                 return true;
             }
@@ -98,11 +129,11 @@ record Inbound(Verb verb, String subscriptionId, String eventId, boolean accepte
 
         boolean bool() {
             space();
-            if (s.startsWith("true", i)) {
+            if (startsWith("true", i)) {
                 i += 4;
                 return true;
             }
-            if (s.startsWith("false", i)) {
+            if (startsWith("false", i)) {
                 i += 5;
                 return false;
             }
@@ -111,41 +142,50 @@ record Inbound(Verb verb, String subscriptionId, String eventId, boolean accepte
 
         String string() {
             space();
-            if (s.charAt(i) != '"') {
+            if (charAt(i) != '"') {
                 throw new IllegalArgumentException("expected a string");
             }
             int start = ++i;
-            StringBuilder sb = null;
+            boolean escaped = false;
             while (true) {
-                char c = s.charAt(i);
+                byte c = charAt(i);
                 if (c == '"') {
-                    String plain = s.substring(start, i++);
-                    return sb == null ? plain : sb.append(plain).toString();
+                    String raw = s.getString(start, i++, "UTF-8");
+                    return escaped ? unescape(raw) : raw;
                 }
                 if (c == '\\') {
-                    if (sb == null) {
-                        sb = new StringBuilder();
-                    }
-                    sb.append(s, start, i);
-                    char e = s.charAt(i + 1);
-                    switch (e) {
-                        case 'n' -> sb.append('\n');
-                        case 't' -> sb.append('\t');
-                        case 'r' -> sb.append('\r');
-                        case 'b' -> sb.append('\b');
-                        case 'f' -> sb.append('\f');
-                        case 'u' -> {
-                            sb.append((char) Integer.parseInt(s.substring(i + 2, i + 6), 16));
-                            i += 4;
-                        }
-                        default -> sb.append(e);
-                    }
+                    escaped = true;
                     i += 2;
-                    start = i;
                 } else {
                     i++;
                 }
             }
+        }
+
+        /** JSON escapes are ASCII, so they survive the UTF-8 decoding of the raw string unchanged. */
+        private static String unescape(String raw) {
+            StringBuilder sb = new StringBuilder(raw.length());
+            for (int k = 0; k < raw.length(); k++) {
+                char c = raw.charAt(k);
+                if (c != '\\') {
+                    sb.append(c);
+                    continue;
+                }
+                char e = raw.charAt(++k);
+                switch (e) {
+                    case 'n' -> sb.append('\n');
+                    case 't' -> sb.append('\t');
+                    case 'r' -> sb.append('\r');
+                    case 'b' -> sb.append('\b');
+                    case 'f' -> sb.append('\f');
+                    case 'u' -> {
+                        sb.append((char) Integer.parseInt(raw.substring(k + 1, k + 5), 16));
+                        k += 4;
+                    }
+                    default -> sb.append(e);
+                }
+            }
+            return sb.toString();
         }
 
         /** In an event object, the value of "id"; other members are skipped whatever their order. */
@@ -159,7 +199,7 @@ record Inbound(Verb verb, String subscriptionId, String eventId, boolean accepte
                 }
                 skipValue();
                 space();
-                if (s.charAt(i) == '}') {
+                if (charAt(i) == '}') {
                     throw new IllegalArgumentException("event without id");
                 }
                 expect(',');
@@ -168,15 +208,15 @@ record Inbound(Verb verb, String subscriptionId, String eventId, boolean accepte
 
         private void skipValue() {
             space();
-            char c = s.charAt(i);
+            byte c = charAt(i);
             if (c == '"') {
-                string();
+                skipString();
             } else if (c == '[' || c == '{') {
                 int depth = 0;
                 do {
-                    c = s.charAt(i);
+                    c = charAt(i);
                     if (c == '"') {
-                        string();
+                        skipString();
                         continue;
                     }
                     if (c == '[' || c == '{') {
@@ -187,9 +227,22 @@ record Inbound(Verb verb, String subscriptionId, String eventId, boolean accepte
                     i++;
                 } while (depth > 0);
             } else {
-                while (i < s.length() && ",}] \t\r\n".indexOf(s.charAt(i)) < 0) {
+                while (i < length && ",}] \t\r\n".indexOf(s.getByte(i)) < 0) {
                     i++;
                 }
+            }
+        }
+
+        /** Past a string without decoding it: the content of a skipped value is never looked at. */
+        private void skipString() {
+            i++;
+            while (true) {
+                byte c = charAt(i);
+                if (c == '"') {
+                    i++;
+                    return;
+                }
+                i += c == '\\' ? 2 : 1;
             }
         }
     }

@@ -30,6 +30,15 @@ class InboundTest {
     }
 
     @Test
+    void readsTheUtf8BytesOfNonAsciiContentAndIds() {
+        String event = "{\"content\":\"caf\u00e9 \u2615 \\\" \uD83E\uDD19\",\"id\":\"" + ID + "\"}";
+        Inbound m = Inbound.parse("[\"EVENT\",\"s\u00e9\u2615\"," + event + "]");
+        assertEquals("s\u00e9\u2615", m.subscriptionId());
+        assertEquals(ID, m.eventId());
+        assertEquals("\u2615 refus\u00e9", Inbound.parse("[\"NOTICE\",\"\u2615 refus\u00e9\"]").message());
+    }
+
+    @Test
     void readsEoseClosedNoticeAndRefusesGarbage() {
         assertEquals("s1", Inbound.parse("[\"EOSE\",\"s1\"]").subscriptionId());
         Inbound closed = Inbound.parse("[\"CLOSED\",\"s1\",\"blocked: too broad\"]");
