@@ -38,7 +38,11 @@ final class FanoutScenario {
     private static final int[] RARE_KINDS = {0, 3, 4, 6, 9735, 10002, 30000, 30023};
 
     record Plan(int subscriptions, int perConnection, double rate, int window, int from, int count,
-                long durationSeconds, long drainSeconds, long seed) {
+                long durationSeconds, long warmupSeconds, long drainSeconds, long seed) {
+        /** Events due in the first {@code --warmup} seconds: their latencies are kept out of the figures. */
+        int warmupEvents() {
+            return (int) Math.min(count, Math.ceil(rate * warmupSeconds));
+        }
     }
 
     private enum Status { NONE, NEW, DUPLICATE, REJECTED }
@@ -50,11 +54,12 @@ final class FanoutScenario {
         int subscriptions = o.integer("subscriptions", 1000, 1, 10_000_000);
         double rate = o.decimal("rate", 100, 0.1, 1_000_000);
         long duration = o.longValue("duration", 30, 1, 86_400);
+        long warmup = o.longValue("warmup", 0, 0, duration - 1);
         int from = o.integer("from", 0, 0, corpus.size() - 1);
         int byRate = (int) Math.min(corpus.size() - from, Math.ceil(rate * duration));
         Plan plan = new Plan(subscriptions, o.integer("subs-per-connection", 10, 1, 10_000), rate,
                 o.integer("window", 50, 1, 100_000), from, o.integer("events", byRate, 1, corpus.size() - from),
-                duration, o.longValue("drain", 5, 0, 3600), o.longValue("seed", 1, Long.MIN_VALUE, Long.MAX_VALUE));
+                duration, warmup, o.longValue("drain", 5, 0, 3600), o.longValue("seed", 1, Long.MIN_VALUE, Long.MAX_VALUE));
         return plan;
     }
 
@@ -254,12 +259,14 @@ final class FanoutScenario {
             List<String> closedByRelay = new ArrayList<>();
             List<Histogram> fromSend = new ArrayList<>();
             List<Histogram> fromDue = new ArrayList<>();
+            List<Histogram> warmupFromDue = new ArrayList<>();
             for (Listener l : listeners) {
                 storedBeforeEose += l.storedBeforeEose;
                 foreign += l.foreign;
                 lastDelivery = Math.max(lastDelivery, l.lastDeliveryNanos);
                 fromSend.add(l.fromSend);
                 fromDue.add(l.fromDue);
+                warmupFromDue.add(l.warmupFromDue);
                 if (l.closedByRelay != null) {
                     closedByRelay.add(l.closedByRelay);
                 }
@@ -287,6 +294,7 @@ final class FanoutScenario {
             unexpected += foreign;
             Histogram send = Latency.merge(fromSend);
             Histogram due = Latency.merge(fromDue);
+            Histogram warm = Latency.merge(warmupFromDue);
             double publishSeconds = Math.max(1e-9, (pub.lastOkNanos - start) / 1e9);
             double deliverySeconds = Math.max(1e-9, (lastDelivery - start) / 1e9);
             JsonObject rejected = new JsonObject();
@@ -315,6 +323,9 @@ final class FanoutScenario {
                     .put("stored_before_eose", storedBeforeEose)
                     .put("deliveries_per_second", IngestScenario.round(delivered / deliverySeconds))
                     .put("drain_seconds", IngestScenario.round((drainedAt - publishedAt) / 1e9))
+                    .put("warmup_seconds", plan.warmupSeconds())
+                    .put("warmup_events", plan.warmupEvents())
+                    .put("warmup_publish_to_deliver_from_due", Latency.toJson(warm))
                     .put("publish_to_deliver_from_send", Latency.toJson(send))
                     .put("publish_to_deliver_from_due", Latency.toJson(due))
                     .put("connections_failed", failedToOpen)
@@ -330,6 +341,9 @@ final class FanoutScenario {
                     .row("delivered / missed / duplicated", delivered + " / " + missed + " / " + duplicated)
                     .row("unexpected deliveries", unexpected)
                     .row("deliveries/s", String.format(Locale.ROOT, "%.0f", delivered / deliverySeconds))
+                    .row("warm-up (not in the figures below)", plan.warmupSeconds() == 0 ? "none"
+                            : "first " + plan.warmupSeconds() + " s, " + plan.warmupEvents() + " events, from due "
+                            + Latency.summary(warm))
                     .row("publish→deliver (from send)", Latency.summary(send))
                     .row("publish→deliver (from due)", Latency.summary(due));
             if (!pub.rejects.isEmpty() || pub.duplicates > 0) {
@@ -364,6 +378,7 @@ final class FanoutScenario {
         private final boolean[] ready;
         final Histogram fromSend = Latency.histogram();
         final Histogram fromDue = Latency.histogram();
+        final Histogram warmupFromDue = Latency.histogram();
         private final Promise<Void> subscribed = Promise.promise();
         private int pending;
         RelaySocket socket;
@@ -471,8 +486,12 @@ final class FanoutScenario {
                 long sent = run.sentAt.get(k);
                 if (sent != 0 && Filter.anyMatches(run.filters.get(first + slot), run.corpus.event(index))) {
                     run.deliveredMatching.incrementAndGet();
-                    Latency.recordNanos(fromSend, now - sent);
-                    Latency.recordNanos(fromDue, now - run.dueAt.get(k));
+                    if (k < run.plan.warmupEvents()) {
+                        Latency.recordNanos(warmupFromDue, now - run.dueAt.get(k));
+                    } else {
+                        Latency.recordNanos(fromSend, now - sent);
+                        Latency.recordNanos(fromDue, now - run.dueAt.get(k));
+                    }
                 }
             }
         }
@@ -488,7 +507,7 @@ final class FanoutScenario {
         private final Promise<Void> done = Promise.promise();
         RelaySocket socket;
         private long start;
-        private long timer = -1;
+        private Wakeup wakeup;
         private boolean stopping;
         long sent;
         long oks;
@@ -518,7 +537,7 @@ final class FanoutScenario {
                     h.vertx.setTimer(TimeUnit.SECONDS.toMillis(IngestScenario.GRACE_SECONDS), x -> finish());
                     finishIfDone();
                 });
-                timer = h.vertx.setPeriodic(1, id -> fill());
+                wakeup = new Wakeup(h.vertx, this::fill);
                 fill();
             });
             return done.future();
@@ -529,6 +548,7 @@ final class FanoutScenario {
                 long due = start + (long) (sent * 1e9 / run.plan.rate());
                 long now = System.nanoTime();
                 if (due > now) {
+                    wakeup.at(due);
                     return;
                 }
                 int k = (int) sent++;
@@ -576,7 +596,9 @@ final class FanoutScenario {
             if (done.future().isComplete()) {
                 return;
             }
-            run.h.vertx.cancelTimer(timer);
+            if (wakeup != null) {
+                wakeup.cancel();
+            }
             stopping = true;
             unanswered = inFlight.size();
             socket.close().onComplete(v -> done.tryComplete());

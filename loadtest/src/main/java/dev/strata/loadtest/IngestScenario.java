@@ -161,7 +161,7 @@ final class IngestScenario {
         RelaySocket socket;
         private Harness harness;
         private long start;
-        private long timer = -1;
+        private Wakeup wakeup;
         private boolean stopping;
         long sent;
         long oks;
@@ -188,9 +188,7 @@ final class IngestScenario {
                 start = startNanos;
                 socket.closed().onComplete(x -> relayClosed());
                 h.vertx.setTimer(TimeUnit.SECONDS.toMillis(plan.durationSeconds()), id -> stop());
-                if (perConnectionRate > 0) {
-                    timer = h.vertx.setPeriodic(1, id -> fill());
-                }
+                wakeup = new Wakeup(h.vertx, this::fill);
                 fill();
                 finishIfDone();
             });
@@ -203,6 +201,7 @@ final class IngestScenario {
                 if (perConnectionRate > 0) {
                     due = start + (long) (sent * 1e9 / perConnectionRate);
                     if (due > System.nanoTime()) {
+                        wakeup.at(due);
                         return;
                     }
                 }
@@ -261,8 +260,8 @@ final class IngestScenario {
             if (done.future().isComplete()) {
                 return;
             }
-            if (timer != -1) {
-                harness.vertx.cancelTimer(timer);
+            if (wakeup != null) {
+                wakeup.cancel();
             }
             stopping = true;
             unanswered = inFlight.size();

@@ -28,7 +28,7 @@ final class QueryScenario {
      * @param loaded     queries are drawn from the first this many corpus events
      */
     record Plan(IngestScenario.Plan load, int loaded, int connections, double rate, int window, int requests,
-                long durationSeconds, String mix, int limit, long seed) {
+                long durationSeconds, long warmupSeconds, String mix, int limit, long seed) {
     }
 
     private QueryScenario() {
@@ -41,12 +41,13 @@ final class QueryScenario {
                 o.longValue("load-duration", 600, 1, 86_400));
         double rate = o.decimal("rate", 100, 0.1, 1_000_000);
         long duration = o.longValue("duration", 30, 1, 86_400);
+        long warmup = o.longValue("warmup", 0, 0, duration - 1);
         Plan plan = new Plan(loadPlan, o.integer("loaded", load > 0 ? load : corpus.size(), 1, corpus.size()),
                 o.integer("connections", 4, 1, 10_000), rate,
                 o.integer("window", 8, 1, 10_000),
                 o.integer("requests", (int) Math.min(Integer.MAX_VALUE, Math.ceil(rate * duration)), 1,
                         Integer.MAX_VALUE),
-                duration, o.string("mix", QueryMix.DEFAULT), o.integer("limit", 500, 0, 1_000_000),
+                duration, warmup, o.string("mix", QueryMix.DEFAULT), o.integer("limit", 500, 0, 1_000_000),
                 o.longValue("seed", 1, Long.MIN_VALUE, Long.MAX_VALUE));
         QueryMix.parse(plan.mix());
         return plan;
@@ -111,6 +112,8 @@ final class QueryScenario {
         Map<QueryMix.Shape, long[]> countsByShape = new EnumMap<>(QueryMix.Shape.class);
         List<Histogram> fromDue = new ArrayList<>();
         List<Histogram> fromSend = new ArrayList<>();
+        List<Histogram> warmups = new ArrayList<>();
+        long warmupCompleted = 0;
         List<String> closedByRelay = new ArrayList<>();
         for (Querier q : queriers) {
             sent += q.sent;
@@ -121,6 +124,8 @@ final class QueryScenario {
             q.closed.forEach((k, v) -> closed.merge(k, v, Long::sum));
             fromDue.add(q.timeToEose);
             fromSend.add(q.timeToEoseFromSend);
+            warmups.add(q.warmupTimeToEose);
+            warmupCompleted += q.warmupCompleted;
             q.byShape.forEach((s, hist) -> byShape.computeIfAbsent(s, x -> new ArrayList<>()).add(hist));
             q.countsByShape.forEach((s, c) -> {
                 long[] sum = countsByShape.computeIfAbsent(s, x -> new long[2]);
@@ -134,6 +139,7 @@ final class QueryScenario {
         double seconds = Math.max(1e-9, (last - start) / 1e9);
         Histogram due = Latency.merge(fromDue);
         Histogram send = Latency.merge(fromSend);
+        Histogram warm = Latency.merge(warmups);
         JsonObject shapes = new JsonObject();
         Outcome.Table t = new Outcome.Table()
                 .row("connections × REQs open", plan.connections() + " × " + plan.window() + " at "
@@ -141,6 +147,9 @@ final class QueryScenario {
                 .row("REQs sent / planned", sent + " / " + plan.requests())
                 .row("EOSE/s", String.format(Locale.ROOT, "%.1f", completed / seconds))
                 .row("events returned/s", String.format(Locale.ROOT, "%.0f (%d in all)", events / seconds, events))
+                .row("warm-up (not in the figures below)", plan.warmupSeconds() == 0 ? "none"
+                        : "first " + plan.warmupSeconds() + " s, " + warmupCompleted + " REQs, from due "
+                        + Latency.summary(warm))
                 .row("time to EOSE (from due)", Latency.summary(due))
                 .row("time to EOSE (from send)", Latency.summary(send));
         for (Map.Entry<QueryMix.Shape, List<Histogram>> e : byShape.entrySet()) {
@@ -172,6 +181,9 @@ final class QueryScenario {
                 .put("seconds", IngestScenario.round(seconds))
                 .put("eose_per_second", IngestScenario.round(completed / seconds))
                 .put("events_per_second", IngestScenario.round(events / seconds))
+                .put("warmup_seconds", plan.warmupSeconds())
+                .put("warmup_eose", warmupCompleted)
+                .put("warmup_time_to_eose_from_due", Latency.toJson(warm))
                 .put("time_to_eose_from_due", Latency.toJson(due))
                 .put("time_to_eose_from_send", Latency.toJson(send))
                 .put("by_shape", shapes)
@@ -198,13 +210,16 @@ final class QueryScenario {
         final Map<String, Long> closed = new TreeMap<>();
         final Histogram timeToEose = Latency.histogram();
         final Histogram timeToEoseFromSend = Latency.histogram();
+        /** REQs due in the first {@code --warmup} seconds: both JVMs still compiling, kept out of the figures. */
+        final Histogram warmupTimeToEose = Latency.histogram();
+        long warmupCompleted;
         final Map<QueryMix.Shape, Histogram> byShape = new EnumMap<>(QueryMix.Shape.class);
         final Map<QueryMix.Shape, long[]> countsByShape = new EnumMap<>(QueryMix.Shape.class);
         private final Promise<Void> done = Promise.promise();
         RelaySocket socket;
         private Harness harness;
         private long start;
-        private long timer = -1;
+        private Wakeup wakeup;
         private boolean stopping;
         long sent;
         long completed;
@@ -234,7 +249,7 @@ final class QueryScenario {
                     }
                 });
                 h.vertx.setTimer(TimeUnit.SECONDS.toMillis(plan.durationSeconds()), id -> stop());
-                timer = h.vertx.setPeriodic(1, id -> fill());
+                wakeup = new Wakeup(h.vertx, this::fill);
                 fill();
                 finishIfDone();
             });
@@ -246,6 +261,7 @@ final class QueryScenario {
                 long due = start + (long) (sent * 1e9 / perConnectionRate);
                 long now = System.nanoTime();
                 if (due > now) {
+                    wakeup.at(due);
                     return;
                 }
                 QueryMix.Shape shape = mix.pick(rng);
@@ -269,9 +285,15 @@ final class QueryScenario {
                 }
                 long now = System.nanoTime();
                 lastEoseNanos = now;
-                Latency.recordNanos(timeToEose, now - q.due());
-                Latency.recordNanos(timeToEoseFromSend, now - q.sentAt());
-                Latency.recordNanos(byShape.computeIfAbsent(q.shape(), s -> Latency.histogram()), now - q.due());
+                if (q.due() - start < TimeUnit.SECONDS.toNanos(plan.warmupSeconds())) {
+                    Latency.recordNanos(warmupTimeToEose, now - q.due());
+                    warmupCompleted++;
+                } else {
+                    Latency.recordNanos(timeToEose, now - q.due());
+                    Latency.recordNanos(timeToEoseFromSend, now - q.sentAt());
+                    Latency.recordNanos(byShape.computeIfAbsent(q.shape(), s -> Latency.histogram()),
+                            now - q.due());
+                }
                 long[] c = countsByShape.computeIfAbsent(q.shape(), s -> new long[2]);
                 c[0]++;
                 c[1] += q.events()[0];
@@ -307,7 +329,9 @@ final class QueryScenario {
             if (done.future().isComplete()) {
                 return;
             }
-            harness.vertx.cancelTimer(timer);
+            if (wakeup != null) {
+                wakeup.cancel();
+            }
             stopping = true;
             unanswered = open.size();
             socket.close().onComplete(v -> done.tryComplete());

@@ -17,7 +17,7 @@ class RecipientsTest {
         List<Event> events = new CorpusGenerator(new CorpusGenerator.Params(3, 2000, 40, 1_790_000_000L, 86_400))
                 .generate(2);
         Corpus corpus = Corpus.of(events);
-        FanoutScenario.Plan plan = new FanoutScenario.Plan(2000, 10, 100, 50, 0, events.size(), 10, 5, 11);
+        FanoutScenario.Plan plan = new FanoutScenario.Plan(2000, 10, 100, 50, 0, events.size(), 10, 0, 5, 11);
         List<List<Filter>> subs = new ArrayList<>(FanoutScenario.subscriptionFilters(corpus, plan));
         subs.add(List.of(Filter.ALL)); // a broad filter: checked for every event
         Recipients recipients = new Recipients(subs);
