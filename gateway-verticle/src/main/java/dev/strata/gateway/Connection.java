@@ -1,8 +1,6 @@
 package dev.strata.gateway;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -19,7 +17,15 @@ import dev.strata.model.Filter;
 import dev.strata.model.MalformedMessageException;
 import dev.strata.model.PrivateKinds;
 import dev.strata.model.RelayMessage;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -27,8 +33,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
-import io.vertx.core.http.WebSocketFrameType;
-import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.internal.http.WebSocketInternal;
 
 /**
@@ -40,20 +44,29 @@ final class Connection {
     /** Messages written with one system call at most, so a long burst still streams out as it is made. */
     private static final int FLUSHES_PER_WRITE = 64;
     private static final short GOING_AWAY = 1001;
+    /**
+     * Where our frames' bytes come from. Netty's arena allocator with its per-thread caches: a frame lives only
+     * until its connection's flush, and Netty's adaptive allocator (the channel's) answers that pattern, at tens
+     * of thousands of frames a second over many connections, by allocating and zeroing new chunks.
+     */
+    private static final ByteBufAllocator FRAMES = PooledByteBufAllocator.DEFAULT;
     private static final String SHUTTING_DOWN = "relay shutting down";
 
     final long id;
     private final GatewayVerticle gateway;
     private final GatewaySettings settings;
     private final ServerWebSocket ws;
+    /**
+     * The socket's place in Netty's pipeline: our frames are written here, straight to the WebSocket encoder, and
+     * not through Vert.x's write queue, which would cost a queued task, a promise and its listener per frame.
+     */
+    private final ChannelHandlerContext channel;
     /** NIP-01: subscription ids are scoped to the connection. */
     private final Map<String, Subscription> subscriptions = new HashMap<>(4);
     /** Stored-query chunks waiting for the socket to drain before the query may send more. */
     private final List<Message<Object>> waitingForDrain = new ArrayList<>(0);
     private int eventsInFlight;
     private int countsInFlight;
-    /** Bytes handed to the socket and not yet written out: our bound on what a slow reader can make us hold. */
-    private long unwrittenBytes;
     private long lastMessageNanos = System.nanoTime();
     private boolean awaitingPong;
     /** The message being received, when it comes in several frames; null between messages. */
@@ -80,12 +93,22 @@ final class Connection {
         // client's bytes refused) and a fragmented one past the size limit is dropped without a word.
         ws.frameHandler(this::onFrame);
         ws.pongHandler(b -> awaitingPong = false);
-        ws.drainHandler(v -> drained());
-        // Vert.x flushes each message written outside a read of this socket: every OK and every live event would
-        // be a write system call of its own. Flushes are instead gathered until the loop has run what it has
-        // queued (the replies of one ingest batch, the deliveries of one fanout burst) and sent together.
-        ((WebSocketInternal) ws).channelHandlerContext().pipeline()
-                .addFirst(new FlushConsolidationHandler(FLUSHES_PER_WRITE, true));
+        channel = ((WebSocketInternal) ws).channelHandlerContext();
+        // Every flush would be a write system call of its own (each OK, each live event). Flushes are instead
+        // gathered until the loop has run what it has queued (the replies of one ingest batch, the deliveries of
+        // one fanout burst) and sent together.
+        channel.pipeline().addFirst(new FlushConsolidationHandler(FLUSHES_PER_WRITE, true));
+        // Our frames bypass Vert.x's queue, so its drain handler does not see them: the stored part of a query
+        // resumes when Netty says the socket can take more. Vert.x is told too, for its own pings and closes.
+        channel.pipeline().addBefore(channel.name(), "strata-writability", new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+                if (ctx.channel().isWritable()) {
+                    drained();
+                }
+                ctx.fireChannelWritabilityChanged();
+            }
+        });
         if (settings.access().challengeOnConnect()) {
             sendChallenge();
         }
@@ -364,7 +387,7 @@ final class Connection {
         if (closing || !sub.firstSending(eventId)) {
             return;
         }
-        if (unwrittenBytes > settings.maxWriteQueueBytes()) {
+        if (unwrittenBytes() > settings.maxWriteQueueBytes()) {
             // A client that does not read is dropped; it must never grow our heap.
             close((short) 1008, "slow consumer: not reading fast enough");
             return;
@@ -397,7 +420,7 @@ final class Connection {
             if (holds(sub)) {
                 gateway.tiers().storedPartEnded(sub);
             }
-        } else if (ws.writeQueueFull()) {
+        } else if (!channel.channel().isWritable()) {
             waitingForDrain.add(ack);
         } else {
             ack.reply(true);
@@ -412,30 +435,31 @@ final class Connection {
     }
 
     private void write(RelayMessage message) {
-        writeText(message.toJson().getBytes(StandardCharsets.UTF_8));
+        if (!closing) {
+            send(ByteBufUtil.writeUtf8(FRAMES, message.toJson()));
+        }
     }
 
     /** {@code ["EVENT",<sub id>,<event>]} put together from bytes: the hot path of every delivery. */
     private void writeEvent(Subscription sub, byte[] eventJson) {
-        byte[] prefix = sub.eventPrefix();
-        byte[] message = Arrays.copyOf(prefix, prefix.length + eventJson.length + 1);
-        System.arraycopy(eventJson, 0, message, prefix.length, eventJson.length);
-        message[message.length - 1] = ']';
-        writeText(message);
-    }
-
-    /**
-     * Sends one text message of UTF-8 bytes. Vert.x's public API takes text only as a String and would encode it
-     * again for every subscriber, so the frame is built with its own frame class.
-     */
-    private void writeText(byte[] utf8) {
         if (closing) {
             return;
         }
-        int size = utf8.length;
-        unwrittenBytes += size;
-        ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, utf8, true))
-                .onComplete(ar -> unwrittenBytes -= size);
+        byte[] prefix = sub.eventPrefix();
+        ByteBuf message = FRAMES.directBuffer(prefix.length + eventJson.length + 1);
+        send(message.writeBytes(prefix).writeBytes(eventJson).writeByte(']'));
+    }
+
+    /** One text message; the flush is gathered with the others of this loop turn (see the constructor). */
+    private void send(ByteBuf utf8) {
+        channel.write(new TextWebSocketFrame(utf8), channel.voidPromise());
+        channel.flush();
+    }
+
+    /** Bytes handed to the socket and not yet written out: our bound on what a slow reader can make us hold. */
+    private long unwrittenBytes() {
+        ChannelOutboundBuffer out = channel.channel().unsafe().outboundBuffer();
+        return out == null ? 0 : out.totalPendingWriteBytes();
     }
 
     void sweep(long now, long idleNanos) {
@@ -458,7 +482,7 @@ final class Connection {
             return;
         }
         closing = true;
-        if (unwrittenBytes > settings.maxWriteQueueBytes() / 2) {
+        if (unwrittenBytes() > settings.maxWriteQueueBytes() / 2) {
             drop(); // the close frame would wait behind what the client has not read
         } else {
             ws.close(code, reason);

@@ -14,8 +14,10 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import dev.strata.model.Event;
@@ -425,6 +427,37 @@ class LimitsTest extends OverTheWire {
                 }
             });
             assertFalse(end instanceof SocketTimeoutException, "the connection ends: " + end);
+        }
+    }
+
+    @Test
+    void aStoredResultLargerThanTheWriteQueueReachesASlowReaderWhole() throws Exception {
+        // 8 MB of stored events, more than the kernel buffers of a loopback socket take, against a 64 KiB write
+        // queue: the query must pause whenever the socket is full and resume when the client has read, many times
+        // over, losing nothing.
+        Map<String, String> settings = Map.of("websocket.max_write_queue_bytes", String.valueOf(64 << 10),
+                "query.page_size", "10");
+        try (TestRelay own = startOwn("paced", settings);
+             RelayClient pub = RelayClient.connect(clients, own.port());
+             RelayClient.Raw reader = RelayClient.Raw.open(own.port(), 4096)) {
+            String padding = "p".repeat(20_000);
+            Set<String> published = new HashSet<>();
+            for (int i = 0; i < 400; i++) {
+                Event e = event(AUTHOR, now() - i, 1, List.of(List.of("t", "paced")), i + padding);
+                pub.publishAccepted(e);
+                published.add(e.id());
+            }
+            reader.sendText("[\"REQ\",\"paced\",{\"#t\":[\"paced\"]}]");
+            Set<String> received = new HashSet<>();
+            while (true) {
+                RelayMessage m = reader.nextMessage();
+                if (m instanceof RelayMessage.Eose) {
+                    break;
+                }
+                RelayMessage.EventMatch match = assertInstanceOf(RelayMessage.EventMatch.class, m);
+                assertTrue(received.add(Event.parse(match.eventJson()).id()), "an event came twice");
+            }
+            assertEquals(published, received);
         }
     }
 
