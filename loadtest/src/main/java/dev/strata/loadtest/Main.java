@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutionException;
@@ -109,6 +110,10 @@ public final class Main {
 
         Instant started = Instant.now();
         long relayRssBefore = ProcessMemory.rssKiB(relayPid);
+        // Relay and harness share the machine: what each took of it says who limited the run.
+        long relayCpuBefore = ProcessMemory.cpuMillis(relayPid);
+        long harnessCpuBefore = ProcessMemory.cpuMillis(ProcessHandle.current().pid());
+        long wallBefore = System.nanoTime();
         Outcome outcome;
         JsonObject nip11;
         try (Harness h = new Harness(target, spread, eventLoops)) {
@@ -121,6 +126,18 @@ public final class Main {
             };
         }
         Instant finished = Instant.now();
+        double wallSeconds = (System.nanoTime() - wallBefore) / 1e9;
+        long relayCpu = relayPid <= 0 || relayCpuBefore < 0 ? -1 : ProcessMemory.cpuMillis(relayPid) - relayCpuBefore;
+        long harnessCpu = ProcessMemory.cpuMillis(ProcessHandle.current().pid()) - harnessCpuBefore;
+        JsonObject cpu = new JsonObject().put("wall_seconds", IngestScenario.round(wallSeconds))
+                .put("relay_cpu_seconds", relayCpu < 0 ? null : IngestScenario.round(relayCpu / 1000.0))
+                .put("harness_cpu_seconds", IngestScenario.round(harnessCpu / 1000.0));
+        List<String[]> rows = new ArrayList<>(outcome.table());
+        rows.add(new String[] {"CPU used (whole run)", String.format(Locale.ROOT,
+                "relay %s, harness %.1f s, over %.1f s",
+                relayCpu < 0 ? "unknown (no --relay-pid)" : String.format(Locale.ROOT, "%.1f s", relayCpu / 1000.0),
+                harnessCpu / 1000.0, wallSeconds)});
+        outcome = new Outcome(outcome.results(), rows, outcome.passed(), outcome.verdict());
         JsonObject report = new JsonObject()
                 .put("scenario", command)
                 .put("started_at", started.toString())
@@ -133,6 +150,7 @@ public final class Main {
                 .put("relay_pid", relayPid)
                 .put("relay_rss_kib", new JsonObject().put("before", relayRssBefore)
                         .put("after", ProcessMemory.rssKiB(relayPid)))
+                .put("cpu", cpu)
                 .put("machine", machine())
                 .put("params", o.used())
                 .put("results", outcome.results());

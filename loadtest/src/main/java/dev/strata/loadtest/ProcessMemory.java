@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Resident set size from {@code /proc/PID/status} (Linux). */
+/** Resident set size from {@code /proc/PID/status} (Linux), and CPU time used so far. */
 final class ProcessMemory {
     private ProcessMemory() {
     }
@@ -25,5 +25,10 @@ final class ProcessMemory {
 
     static long selfRssKiB() {
         return rssKiB(ProcessHandle.current().pid());
+    }
+
+    /** CPU time (user and system, every thread) the process has used so far, in ms; -1 when unknown. */
+    static long cpuMillis(long pid) {
+        return ProcessHandle.of(pid).flatMap(p -> p.info().totalCpuDuration()).map(d -> d.toMillis()).orElse(-1L);
     }
 }
