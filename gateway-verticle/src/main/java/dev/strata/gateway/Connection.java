@@ -17,15 +17,10 @@ import dev.strata.model.Filter;
 import dev.strata.model.MalformedMessageException;
 import dev.strata.model.PrivateKinds;
 import dev.strata.model.RelayMessage;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -44,12 +39,6 @@ final class Connection {
     /** Messages written with one system call at most, so a long burst still streams out as it is made. */
     private static final int FLUSHES_PER_WRITE = 64;
     private static final short GOING_AWAY = 1001;
-    /**
-     * Where our frames' bytes come from. Netty's arena allocator with its per-thread caches: a frame lives only
-     * until its connection's flush, and Netty's adaptive allocator (the channel's) answers that pattern, at tens
-     * of thousands of frames a second over many connections, by allocating and zeroing new chunks.
-     */
-    private static final ByteBufAllocator FRAMES = PooledByteBufAllocator.DEFAULT;
     private static final String SHUTTING_DOWN = "relay shutting down";
 
     final long id;
@@ -61,6 +50,7 @@ final class Connection {
      * not through Vert.x's write queue, which would cost a queued task, a promise and its listener per frame.
      */
     private final ChannelHandlerContext channel;
+    private final TextFrames frames;
     /** NIP-01: subscription ids are scoped to the connection. */
     private final Map<String, Subscription> subscriptions = new HashMap<>(4);
     /** Stored-query chunks waiting for the socket to drain before the query may send more. */
@@ -94,6 +84,7 @@ final class Connection {
         ws.frameHandler(this::onFrame);
         ws.pongHandler(b -> awaitingPong = false);
         channel = ((WebSocketInternal) ws).channelHandlerContext();
+        frames = new TextFrames(channel.pipeline());
         // Every flush would be a write system call of its own (each OK, each live event). Flushes are instead
         // gathered until the loop has run what it has queued (the replies of one ingest batch, the deliveries of
         // one fanout burst) and sent together.
@@ -436,7 +427,7 @@ final class Connection {
 
     private void write(RelayMessage message) {
         if (!closing) {
-            send(ByteBufUtil.writeUtf8(FRAMES, message.toJson()));
+            send(frames.text(message.toJson()));
         }
     }
 
@@ -445,14 +436,12 @@ final class Connection {
         if (closing) {
             return;
         }
-        byte[] prefix = sub.eventPrefix();
-        ByteBuf message = FRAMES.directBuffer(prefix.length + eventJson.length + 1);
-        send(message.writeBytes(prefix).writeBytes(eventJson).writeByte(']'));
+        send(frames.event(sub.eventPrefix(), eventJson));
     }
 
-    /** One text message; the flush is gathered with the others of this loop turn (see the constructor). */
-    private void send(ByteBuf utf8) {
-        channel.write(new TextWebSocketFrame(utf8), channel.voidPromise());
+    /** One message; the flush is gathered with the others of this loop turn (see the constructor). */
+    private void send(Object message) {
+        channel.write(message, channel.voidPromise());
         channel.flush();
     }
 

@@ -16,13 +16,17 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 
 import dev.strata.model.Event;
 import dev.strata.model.Json;
@@ -208,6 +212,10 @@ final class RelayClient implements AutoCloseable {
         final Socket socket;
         private final InputStream in;
         private final OutputStream out;
+        /** The relay's answer to the upgrade: status line and headers. */
+        String upgradeResponse;
+        /** RFC 7692: the relay accepted permessage-deflate, so a frame with RSV1 set is compressed. */
+        private boolean deflate;
 
         private Raw(Socket socket) throws IOException {
             this.socket = socket;
@@ -221,33 +229,41 @@ final class RelayClient implements AutoCloseable {
 
         /** Connects and upgrades; {@code receiveBuffer} > 0 shrinks the socket's receive buffer first. */
         static Raw open(int port, int receiveBuffer) throws IOException {
+            return open(port, receiveBuffer, null);
+        }
+
+        /** Connects and upgrades asking for the given {@code Sec-WebSocket-Extensions} (null: none). */
+        static Raw open(int port, int receiveBuffer, String extensions) throws IOException {
             Socket s = new Socket();
             if (receiveBuffer > 0) {
                 s.setReceiveBufferSize(receiveBuffer);
             }
             s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
             Raw ws = new Raw(s);
-            String status = ws.handshake(port);
+            String status = ws.handshake(port, extensions);
             if (!status.startsWith("HTTP/1.1 101")) {
                 s.close();
                 throw new IOException("upgrade refused: " + status);
             }
+            ws.deflate = ws.upgradeResponse.toLowerCase(Locale.ROOT)
+                    .contains("sec-websocket-extensions: permessage-deflate");
             return ws;
         }
 
         /** The status line the relay answers an upgrade with; the connection is closed afterwards. */
         static String upgradeStatus(int port) throws IOException {
             try (Socket s = new Socket("127.0.0.1", port)) {
-                return new Raw(s).handshake(port);
+                return new Raw(s).handshake(port, null);
             }
         }
 
-        private String handshake(int port) throws IOException {
+        private String handshake(int port, String extensions) throws IOException {
             socket.setSoTimeout((int) TimeUnit.SECONDS.toMillis(RelayClient.WAIT_SECONDS));
             byte[] key = new byte[16];
             ThreadLocalRandom.current().nextBytes(key);
             out.write(("GET / HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
                     + "Connection: Upgrade\r\nSec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key)
+                    + (extensions == null ? "" : "\r\nSec-WebSocket-Extensions: " + extensions)
                     + "\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             ByteArrayOutputStream head = new ByteArrayOutputStream();
@@ -258,8 +274,8 @@ final class RelayClient implements AutoCloseable {
                 }
                 head.write(b);
             }
-            String text = head.toString(StandardCharsets.ISO_8859_1);
-            return text.substring(0, text.indexOf("\r\n"));
+            upgradeResponse = head.toString(StandardCharsets.ISO_8859_1);
+            return upgradeResponse.substring(0, upgradeResponse.indexOf("\r\n"));
         }
 
         /** One masked client frame, final. */
@@ -315,6 +331,9 @@ final class RelayClient implements AutoCloseable {
             int b0 = readByte();
             int b1 = readByte();
             assertEquals(0, b1 & 0x80, "frames from a server are not masked");
+            boolean compressed = (b0 & 0x40) != 0;
+            assertTrue(deflate || !compressed, "RSV1 set on a connection without permessage-deflate");
+            assertEquals(0, b0 & 0x30, "RSV2 and RSV3 are never set");
             long length = b1 & 0x7f;
             if (length == 126) {
                 length = (readByte() << 8) | readByte();
@@ -328,7 +347,36 @@ final class RelayClient implements AutoCloseable {
             if (payload.length < length) {
                 throw new EOFException("connection closed inside a frame");
             }
-            return new Frame(b0 & 0x0f, (b0 & 0x80) != 0, payload);
+            return new Frame(b0 & 0x0f, (b0 & 0x80) != 0, compressed ? inflate(payload) : payload, compressed);
+        }
+
+        /**
+         * RFC 7692 7.2.2: a compressed message is a raw DEFLATE stream with its last four bytes (00 00 ff ff) left
+         * off. One inflater for the connection: unless no_context_takeover was agreed, a message may refer back
+         * to the ones before it (7.2.3).
+         */
+        private Inflater inflater;
+
+        private byte[] inflate(byte[] compressed) throws IOException {
+            if (inflater == null) {
+                inflater = new Inflater(true);
+            }
+            byte[] input = Arrays.copyOf(compressed, compressed.length + 4);
+            input[input.length - 2] = (byte) 0xff;
+            input[input.length - 1] = (byte) 0xff;
+            inflater.setInput(input);
+            ByteArrayOutputStream text = new ByteArrayOutputStream();
+            byte[] chunk = new byte[8192];
+            try {
+                int n;
+                do {
+                    n = inflater.inflate(chunk);
+                    text.write(chunk, 0, n);
+                } while (n > 0 || !(inflater.needsInput() || inflater.finished() || inflater.needsDictionary()));
+            } catch (DataFormatException e) {
+                throw new IOException("a compressed frame did not inflate: " + e.getMessage(), e);
+            }
+            return text.toByteArray();
         }
 
         private int readByte() throws IOException {
@@ -360,7 +408,8 @@ final class RelayClient implements AutoCloseable {
         }
     }
 
-    record Frame(int opcode, boolean fin, byte[] payload) {
+    /** @param payload inflated when the frame came compressed ({@code compressed}: RSV1, RFC 7692) */
+    record Frame(int opcode, boolean fin, byte[] payload, boolean compressed) {
         String text() {
             return new String(payload, StandardCharsets.UTF_8);
         }
