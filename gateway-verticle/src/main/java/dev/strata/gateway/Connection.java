@@ -375,12 +375,7 @@ final class Connection {
 
     /** @param eventJson the event's JSON in UTF-8, encoded once for every subscriber on this gateway */
     void deliverLive(Subscription sub, String eventId, byte[] eventJson) {
-        if (closing || !sub.firstSending(eventId)) {
-            return;
-        }
-        if (unwrittenBytes() > settings.maxWriteQueueBytes()) {
-            // A client that does not read is dropped; it must never grow our heap.
-            close((short) 1008, "slow consumer: not reading fast enough");
+        if (closing || !sub.firstSending(eventId) || !keepsReading()) {
             return;
         }
         writeEvent(sub, eventJson);
@@ -426,9 +421,22 @@ final class Connection {
     }
 
     private void write(RelayMessage message) {
-        if (!closing) {
+        if (!closing && keepsReading()) {
             send(frames.text(message.toJson()));
         }
+    }
+
+    /**
+     * A client that does not read what it is sent (live events, or the answers to what it keeps sending) is
+     * dropped once {@code websocket.max_write_queue_bytes} wait for it: it must never grow our memory. The stored
+     * part of a query is not counted here; it waits for the socket to drain instead.
+     */
+    private boolean keepsReading() {
+        if (unwrittenBytes() > settings.maxWriteQueueBytes()) {
+            close((short) 1008, "slow consumer: not reading fast enough");
+            return false;
+        }
+        return true;
     }
 
     /** {@code ["EVENT",<sub id>,<event>]} put together from bytes: the hot path of every delivery. */

@@ -431,6 +431,43 @@ class LimitsTest extends OverTheWire {
     }
 
     @Test
+    void aClientThatSendsWithoutReadingItsAnswersIsDisconnected() throws Exception {
+        // Every malformed message gets a NOTICE; a client that keeps sending and never reads must not make the
+        // relay hold its answers without bound.
+        Map<String, String> settings = Map.of("server.gateway_instances", "1",
+                "websocket.max_write_queue_bytes", String.valueOf(64 << 10));
+        try (TestRelay own = startOwn("deaf", settings);
+             RelayClient.Raw deaf = RelayClient.Raw.open(own.port(), 4096);
+             RelayClient other = RelayClient.connect(clients, own.port())) {
+            assertEquals(2, openConnections(own));
+            byte[] batch = new ByteArrayOutputStream() {
+                {
+                    for (int i = 0; i < 1000; i++) {
+                        writeBytes(RelayClient.Raw.frame(RelayClient.Raw.TEXT, "[\"CLOSE\"]"));
+                    }
+                }
+            }.toByteArray();
+            int sent = 0;
+            try {
+                while (openConnections(own) == 2) {
+                    assertTrue(sent < 200_000, "still connected after " + sent + " unread answers");
+                    deaf.write(batch);
+                    sent += 1000;
+                }
+            } catch (IOException e) {
+                // the relay dropped the connection while we were still writing
+            }
+            assertTrue(sent > 0);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(RelayClient.WAIT_SECONDS);
+            while (openConnections(own) != 1) {
+                assertTrue(System.nanoTime() < deadline, "the deaf client is still connected");
+                TimeUnit.MILLISECONDS.sleep(20);
+            }
+            stillUsable(other);
+        }
+    }
+
+    @Test
     void aStoredResultLargerThanTheWriteQueueReachesASlowReaderWhole() throws Exception {
         // 8 MB of stored events, more than the kernel buffers of a loopback socket take, against a 64 KiB write
         // queue: the query must pause whenever the socket is full and resume when the client has read, many times
