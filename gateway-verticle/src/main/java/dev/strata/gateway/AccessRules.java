@@ -1,5 +1,6 @@
 package dev.strata.gateway;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 
@@ -60,14 +61,22 @@ record AccessRules(String relayUrl, RelayUrl relay, boolean readsNeedAuth, boole
     }
 
     /**
-     * Why this REQ is refused, or null when it may run. An authenticated connection is never refused: what it may
-     * not see (other people's private events) is left out of its results instead, since whether a filter could
-     * match only those is not known before reading. An unauthenticated one asking for a private kind by number is
-     * told to AUTH; its kindless filters run without the private events.
+     * Why this REQ is refused, or null when it may run. An unauthenticated connection asking for a private kind by
+     * number is told to AUTH; its kindless filters run without the private events. An authenticated one is refused
+     * (NIP-42 restricted:) only when every filter can match nothing but private events of which none of its pubkeys
+     * is a party: private kinds only, authors none of its pubkeys, and a {@code #p} naming none of them. Otherwise
+     * what it may not see (other people's private events) is left out of its results, since whether a filter
+     * matches only those is not known before reading.
      */
     String refuseRead(List<Filter> filters, Set<String> pubkeys) {
         if (!pubkeys.isEmpty()) {
-            return null;
+            for (Filter f : filters) {
+                if (!closedTo(f, pubkeys)) {
+                    return null;
+                }
+            }
+            return "restricted: kind " + privateKinds.namedBy(filters.get(0)) + " is served only to its author and"
+                    + " the pubkeys it tags, and this request names none of the pubkeys you authenticated";
         }
         if (readsNeedAuth) {
             return "auth-required: this relay serves only authenticated clients";
@@ -79,6 +88,13 @@ record AccessRules(String relayUrl, RelayUrl relay, boolean readsNeedAuth, boole
             }
         }
         return null;
+    }
+
+    /** True when the filter can match only private events none of {@code pubkeys} is a party to. */
+    private boolean closedTo(Filter f, Set<String> pubkeys) {
+        Set<String> tagged = f.tags().get('p');
+        return privateKinds.onlyPrivate(f) && f.authors() != null && Collections.disjoint(f.authors(), pubkeys)
+                && tagged != null && Collections.disjoint(tagged, pubkeys);
     }
 
     /**

@@ -213,14 +213,24 @@ abstract class Nip42Test {
             assertEquals(List.of(note.id()), anon.client().req("all", byAlice));
             assertEquals(List.of(), anon.client().req("ids", ids(dm, wrap)));
         }
+        // Alice's DMs to Bob: nobody else is a party to any event this filter can match.
+        String aliceToBob = "{\"kinds\":[4],\"authors\":[\"" + pubkey(ALICE) + "\"],\"#p\":[\"" + pubkey(BOB)
+                + "\"]}";
+        String restricted = "restricted: kind 4 is served only to its author and the pubkeys it tags, and this "
+                + "request names none of the pubkeys you authenticated";
         try (Session carol = connect()) {
             carol.authenticateAs(CAROL);
             assertEquals(List.of(), carol.client().req("dms", dms));
             assertEquals(List.of(), carol.client().req("wraps", wraps));
+            assertEquals(restricted, carol.client().reqRefused("theirs", aliceToBob));
+            assertEquals(restricted, count(carol.client(), aliceToBob));
+            // One filter that could match an event of Carol's is enough for the REQ to run.
+            assertEquals(List.of(note.id()), carol.client().req("some", aliceToBob, byAlice));
             assertEquals(List.of(note.id()), carol.client().req("all", byAlice));
             // Bob, on the same connection, may see what Carol may not.
             carol.authenticateAs(BOB);
             assertEquals(List.of(dm.id()), carol.client().req("dms", dms));
+            assertEquals(List.of(dm.id()), carol.client().req("theirs", aliceToBob));
             assertEquals(List.of(wrap.id()), carol.client().req("wraps", wraps));
         }
         try (Session alice = connect()) {

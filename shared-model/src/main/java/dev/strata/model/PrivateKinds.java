@@ -67,6 +67,11 @@ public final class PrivateKinds {
         return lowest;
     }
 
+    /** True when the filter names kinds and every one of them is private: it can match private events only. */
+    public boolean onlyPrivate(Filter f) {
+        return f.kinds() != null && !f.kinds().isEmpty() && kinds.containsAll(f.kinds());
+    }
+
     /** True when the filter may match events of a private kind: it names one, or no kinds at all. */
     public boolean reachableBy(Filter f) {
         return !kinds.isEmpty() && (f.kinds() == null || namedBy(f) >= 0);
