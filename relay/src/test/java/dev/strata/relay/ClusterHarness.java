@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import dev.strata.store.postgres.TestPostgres;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
@@ -279,7 +280,7 @@ final class ClusterHarness implements AutoCloseable {
         env.put("STRATA_SERVER_PORT", String.valueOf(n.httpPort));
         env.put("STRATA_SERVER_GATEWAY_INSTANCES", "2");
         env.put("STRATA_STORE_ENGINE", "postgresql");
-        env.put("STRATA_STORE_PG_URL", TestRelay.PG_URL);
+        env.put("STRATA_STORE_PG_URL", TestRelay.pgUrl());
         env.put("STRATA_STORE_PG_SCHEMA", schema);
         env.put("STRATA_STORE_PG_POOL_SIZE", "4");
         extra.forEach((key, value) -> env.put(Setting.environmentName(key), value));
@@ -288,13 +289,12 @@ final class ClusterHarness implements AutoCloseable {
 
     private void checkDatabase() throws Exception {
         pg = PgBuilder.pool().with(new PoolOptions().setMaxSize(2))
-                .connectingTo(PgConnectOptions.fromUri(TestRelay.PG_URL)).using(vertx).build();
+                .connectingTo(PgConnectOptions.fromUri(TestRelay.pgUrl())).using(vertx).build();
         try {
             await(pg.query("SELECT 1").execute());
         } catch (Exception e) {
-            throw new AssertionError("the cluster tests need a PostgreSQL (15 or newer) at " + TestRelay.PG_URL
-                    + " where they may create and drop schemas: " + e.getMessage() + "\nStart one, or set"
-                    + " STRATA_TEST_PG_URL=postgresql://user[:password]@host:port/database", e);
+            throw new AssertionError("the cluster tests cannot reach PostgreSQL at " + TestRelay.pgUrl() + ": "
+                    + e.getMessage() + "\n" + TestPostgres.howToProvide(), e);
         }
     }
 

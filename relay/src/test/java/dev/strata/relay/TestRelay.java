@@ -20,6 +20,7 @@ import dev.strata.store.LmdbConfig;
 import dev.strata.store.LmdbEventStore;
 import dev.strata.store.postgres.PgConfig;
 import dev.strata.store.postgres.PgEventStore;
+import dev.strata.store.postgres.TestPostgres;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
@@ -32,9 +33,10 @@ import io.vertx.sqlclient.PoolOptions;
  * PostgreSQL every relay gets a schema of its own, dropped when it is closed.
  */
 final class TestRelay implements AutoCloseable {
-    /** The database of the PostgreSQL tests: {@code STRATA_TEST_PG_URL}, else the local server. */
-    static final String PG_URL = System.getenv().getOrDefault("STRATA_TEST_PG_URL",
-            "postgresql://postgres@127.0.0.1:5432/test");
+    /** The database of the PostgreSQL tests (see {@link TestPostgres}); looked for only by tests that use it. */
+    static String pgUrl() {
+        return TestPostgres.url();
+    }
 
     enum Engine {
         LMDB, POSTGRESQL
@@ -63,7 +65,7 @@ final class TestRelay implements AutoCloseable {
         env.put("STRATA_SERVER_GATEWAY_INSTANCES", "2");
         if (engine == Engine.POSTGRESQL) {
             env.put("STRATA_STORE_ENGINE", "postgresql");
-            env.put("STRATA_STORE_PG_URL", PG_URL);
+            env.put("STRATA_STORE_PG_URL", pgUrl());
             env.put("STRATA_STORE_PG_POOL_SIZE", "4");
             env.put("STRATA_STORE_PG_SCHEMA", newSchema());
         }
@@ -74,10 +76,8 @@ final class TestRelay implements AutoCloseable {
             relay = Relay.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (engine == Engine.POSTGRESQL) {
-                throw new AssertionError("the relay could not open its PostgreSQL store at " + PG_URL + ": "
-                        + e.getCause().getMessage() + "\nThese tests need a PostgreSQL (15 or newer) where they may"
-                        + " create and drop schemas. Start one, or set"
-                        + " STRATA_TEST_PG_URL=postgresql://user[:password]@host:port/database", e.getCause());
+                throw new AssertionError("the relay could not open its PostgreSQL store at " + pgUrl() + ": "
+                        + e.getCause().getMessage() + "\n" + TestPostgres.howToProvide(), e.getCause());
             }
             throw e;
         }
@@ -118,7 +118,7 @@ final class TestRelay implements AutoCloseable {
      */
     EventStore openStoppedStore(Vertx vertx) throws Exception {
         if (engine == Engine.POSTGRESQL) {
-            PgConfig pg = new PgConfig(PG_URL, 2, Duration.ofSeconds(30), 16, config.getString("store.pg_schema"),
+            PgConfig pg = new PgConfig(pgUrl(), 2, Duration.ofSeconds(30), 16, config.getString("store.pg_schema"),
                     null);
             return PgEventStore.open(vertx, pg).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }
@@ -138,7 +138,7 @@ final class TestRelay implements AutoCloseable {
         Vertx vertx = Vertx.vertx();
         try {
             Pool admin = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
-                    .connectingTo(PgConnectOptions.fromUri(PG_URL)).using(vertx).build();
+                    .connectingTo(PgConnectOptions.fromUri(pgUrl())).using(vertx).build();
             admin.query("DROP SCHEMA IF EXISTS " + schema + " CASCADE").execute()
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } finally {

@@ -20,13 +20,12 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 
 /**
- * The PostgreSQL the tests run against: {@code STRATA_TEST_PG_URL}, else a local server with trust authentication.
- * Every store a test opens lives in a schema of its own with a random name, dropped when the test ends. A database
- * that cannot be reached fails the test (it never skips), saying how to provide one.
+ * The PostgreSQL the tests run against ({@link TestPostgres}). Every store a test opens lives in a schema of its own
+ * with a random name, dropped when the test ends. A database that cannot be reached fails the test (it never
+ * skips), saying how to provide one.
  */
 final class TestDatabase {
-    static final String URL = System.getenv().getOrDefault("STRATA_TEST_PG_URL",
-            "postgresql://postgres@127.0.0.1:5432/test");
+    static final String URL = TestPostgres.url();
     static final long TIMEOUT_SECONDS = 60;
 
     private static final Random NAMES = new Random();
@@ -104,8 +103,6 @@ final class TestDatabase {
 
     private static AssertionError unreachable(Throwable cause) {
         return new AssertionError("cannot open a PostgreSQL event store at " + PgConfig.redact(URL) + ": " + cause
-                + "\nThe PostgreSQL engine's tests need a PostgreSQL (15 or newer) where they may create and drop"
-                + " schemas. Start one, or set STRATA_TEST_PG_URL=postgresql://user[:password]@host:port/database",
-                cause);
+                + "\n" + TestPostgres.howToProvide(), cause);
     }
 }
