@@ -66,6 +66,13 @@ public interface EventStore extends AutoCloseable {
     CompletionStage<List<WriteResult>> write(List<Event> events, List<String> jsons);
 
     /**
+     * How many writes the engine works on at once to best effect: a caller with more events than that keeps them
+     * and writes them together when a write completes (group commit), so that batches grow with the load instead
+     * of queueing one small transaction behind another.
+     */
+    int writeConcurrency();
+
+    /**
      * One page of a filter's matches, newest first, starting after {@code after} (null for the first page).
      *
      * @param maxEvents  at most this many events in the page (the caller passes what is left of the limit)

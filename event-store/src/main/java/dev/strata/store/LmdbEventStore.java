@@ -89,6 +89,16 @@ public final class LmdbEventStore implements EventStore {
         return writer.submit(events, jsons);
     }
 
+    /**
+     * No bound of its own: the single writer already takes every write queued while it committed the last into its
+     * next transaction (up to {@code store.max_batch} events), and its queue is bounded by
+     * {@code store.write_queue}.
+     */
+    @Override
+    public int writeConcurrency() {
+        return Integer.MAX_VALUE;
+    }
+
     @Override
     public CompletionStage<QueryPage> query(Filter filter, QueryCursor after, int maxEvents, int maxScanned) {
         if (filter.search() != null) {

@@ -22,8 +22,9 @@ import io.vertx.core.eventbus.MessageConsumer;
 
 /**
  * Validates, persists and announces events. Requests that arrive together are handled as a batch: their
- * signatures are checked in parallel on worker threads and the valid ones go to the store in one write, which the
- * store commits in one transaction. OK true is sent only after that commit. Every
+ * signatures are checked in parallel on worker threads. The valid ones wait for the store, which works on at most
+ * {@link EventStore#writeConcurrency()} writes at once: whatever is waiting when a write completes goes to the store
+ * as the next write, so batches grow with the load (group commit). OK true is sent only after the commit. Every
  * {@code store.expiry_purge_interval_seconds} it also has the store remove expired events (NIP-40), in
  * transactions of at most {@code store.expiry_purge_batch}, one after the other until none is left, and finish the
  * removals of requests to vanish (NIP-62) that a crash cut off.
@@ -46,6 +47,11 @@ public final class IngestVerticle extends AbstractVerticle {
     private int verifyChunk;
     private int pending;
     private List<Message<IngestRequest>> batch = new ArrayList<>();
+    /** Verified events waiting for a write, and their JSON; written together when a write completes. */
+    private List<Message<IngestRequest>> unwritten = new ArrayList<>();
+    private List<String> unwrittenJsons = new ArrayList<>();
+    private int writing;
+    private int maxWriting;
     private MessageConsumer<IngestRequest> consumer;
     private int purgeBatch;
     private long purgeTimer;
@@ -62,6 +68,7 @@ public final class IngestVerticle extends AbstractVerticle {
         policy = EventPolicy.from(config());
         maxPending = config().getInteger("ingest.max_pending");
         verifyChunk = config().getInteger("ingest.verify_batch");
+        maxWriting = store.writeConcurrency();
         // In a cluster gateways pick the ingest node, so they can answer at once when it dies (see Addresses).
         String node = config().getString(Membership.NODE_ID_CONFIG);
         consumer = vertx.eventBus().consumer(node == null ? Addresses.INGEST : Addresses.ingest(node),
@@ -170,7 +177,9 @@ public final class IngestVerticle extends AbstractVerticle {
                 }
             }
             if (!toStore.isEmpty()) {
-                write(toStore, jsons);
+                unwritten.addAll(toStore);
+                unwrittenJsons.addAll(jsons);
+                writeWaiting();
             }
         });
     }
@@ -190,12 +199,23 @@ public final class IngestVerticle extends AbstractVerticle {
         return jsons;
     }
 
-    private void write(List<Message<IngestRequest>> requests, List<String> jsons) {
+    /** Writes what waits, in arrival order, if the store has room for another write. */
+    private void writeWaiting() {
+        if (unwritten.isEmpty() || writing >= maxWriting) {
+            return;
+        }
+        List<Message<IngestRequest>> requests = unwritten;
+        List<String> jsons = unwrittenJsons;
+        unwritten = new ArrayList<>();
+        unwrittenJsons = new ArrayList<>();
         List<Event> events = new ArrayList<>(requests.size());
         for (Message<IngestRequest> m : requests) {
             events.add(m.body().event());
         }
+        writing++;
         Future.fromCompletionStage(store.write(events, jsons), context).onComplete(ar -> {
+            writing--;
+            writeWaiting();
             if (ar.failed()) {
                 replyAll(requests, new IngestReply(false, storeFailure(ar.cause())));
                 return;

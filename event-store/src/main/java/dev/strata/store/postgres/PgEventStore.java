@@ -452,6 +452,15 @@ public final class PgEventStore implements EventStore {
 
     // ---- reading -------------------------------------------------------------------------------------------------
 
+    /**
+     * Half the primary's pool: each write holds a connection while its batches commit, and the other half is left
+     * to queries and counts when they share the primary.
+     */
+    @Override
+    public int writeConcurrency() {
+        return Math.max(1, config.poolSize() / 2);
+    }
+
     @Override
     public CompletionStage<QueryPage> query(Filter filter, QueryCursor after, int maxEvents, int maxScanned) {
         // A page must examine something, or its cursor could not move on.
