@@ -9,6 +9,7 @@ const SHIMS = {
   'k6/metrics': 'metrics.mjs',
   'k6/data': 'data.mjs',
   'k6/execution': 'execution.mjs',
+  'k6/http': 'http.mjs',
 };
 
 export async function resolve(specifier, context, next) {

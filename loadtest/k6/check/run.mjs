@@ -37,7 +37,9 @@ for (const sc of Object.values(scenarios)) {
   if ((sc.iterations || 1) !== 1) throw new Error('only one iteration per VU is supported');
   maxSeconds = Math.max(maxSeconds, parseInt(sc.maxDuration || '600', 10));
 }
-const data = mod.setup ? mod.setup() : undefined;
+// k6 hands every VU, teardown and handleSummary its own copy of setup's result, through JSON.
+const setupJson = mod.setup ? JSON.stringify(mod.setup()) : undefined;
+const setupData = () => (setupJson === undefined ? undefined : JSON.parse(setupJson));
 let vu = 0;
 for (const [name, sc] of Object.entries(scenarios)) {
   const fn = sc.exec ? mod[sc.exec] : mod.default;
@@ -46,7 +48,7 @@ for (const [name, sc] of Object.entries(scenarios)) {
     current.scenario = name;
     current.iteration = i;
     globalThis.__VU = vu;
-    fn(data);
+    fn(setupData());
   }
 }
 // Like k6's maxDuration: a bound, never the normal end.
@@ -59,10 +61,12 @@ let summarized = false;
 process.on('beforeExit', () => {
   if (summarized) return;
   summarized = true;
-  if (mod.teardown) mod.teardown(data);
+  if (mod.teardown) mod.teardown(setupData());
   const stats = options.summaryTrendStats || ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'];
   const seconds = (Date.now() - started) / 1000;
-  const summary = { metrics: {}, state: { testRunDurationMs: seconds * 1000 }, options: options };
+  const summary = {
+    metrics: {}, state: { testRunDurationMs: seconds * 1000 }, options: options, setup_data: setupData(),
+  };
   for (const m of metrics.values()) {
     if (m.samples.length === 0) continue;
     const values = {};
@@ -73,7 +77,8 @@ process.on('beforeExit', () => {
       const s = m.samples.slice().sort((a, b) => a - b);
       const at = (q) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
       for (const stat of stats) {
-        if (stat === 'avg') values.avg = s.reduce((a, b) => a + b, 0) / s.length;
+        if (stat === 'count') values.count = s.length;
+        else if (stat === 'avg') values.avg = s.reduce((a, b) => a + b, 0) / s.length;
         else if (stat === 'min') values.min = s[0];
         else if (stat === 'max') values.max = s[s.length - 1];
         else if (stat === 'med') values.med = at(0.5);
