@@ -17,6 +17,7 @@ import dev.strata.model.Filter;
 import dev.strata.model.MalformedMessageException;
 import dev.strata.model.PrivateKinds;
 import dev.strata.model.RelayMessage;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -55,6 +56,8 @@ final class Connection {
     private final Map<String, Subscription> subscriptions = new HashMap<>(4);
     /** Stored-query chunks waiting for the socket to drain before the query may send more. */
     private final List<Message<Object>> waitingForDrain = new ArrayList<>(0);
+    /** Bytes of stored events handed to the socket and not yet written out: paced by drain, not a slow reader. */
+    private long storedUnwritten;
     private int eventsInFlight;
     private int countsInFlight;
     private long lastMessageNanos = System.nanoTime();
@@ -387,11 +390,18 @@ final class Connection {
             return;
         }
         List<String> ids = chunk.ids();
+        long bytes = 0;
         for (int i = 0; i < ids.size(); i++) {
             String eventId = ids.get(i);
             if (sub.firstSending(eventId) && gateway.tiers().firstDelivery(eventId, sub)) {
-                writeEvent(sub, chunk.eventJsons().get(i));
+                bytes += writeEvent(sub, chunk.eventJsons().get(i));
             }
+        }
+        if (bytes > 0 && !closing) {
+            // Writes complete in order: an empty write behind the chunk says when all of it is out.
+            long written = bytes;
+            storedUnwritten += written;
+            channel.write(Unpooled.EMPTY_BUFFER, channel.newPromise().addListener(f -> storedUnwritten -= written));
         }
         if (chunk.last()) {
             boolean backfill = sub.isBackfilling();
@@ -428,11 +438,11 @@ final class Connection {
 
     /**
      * A client that does not read what it is sent (live events, or the answers to what it keeps sending) is
-     * dropped once {@code websocket.max_write_queue_bytes} wait for it: it must never grow our memory. The stored
-     * part of a query is not counted here; it waits for the socket to drain instead.
+     * dropped once {@code websocket.max_write_queue_bytes} of them wait for it: it must never grow our memory. The
+     * stored part of a query is not counted ({@link #storedUnwritten}); it waits for the socket to drain instead.
      */
     private boolean keepsReading() {
-        if (unwrittenBytes() > settings.maxWriteQueueBytes()) {
+        if (unwrittenBytes() - storedUnwritten > settings.maxWriteQueueBytes()) {
             close((short) 1008, "slow consumer: not reading fast enough");
             return false;
         }
@@ -440,11 +450,13 @@ final class Connection {
     }
 
     /** {@code ["EVENT",<sub id>,<event>]} put together from bytes: the hot path of every delivery. */
-    private void writeEvent(Subscription sub, byte[] eventJson) {
+    private int writeEvent(Subscription sub, byte[] eventJson) {
         if (closing) {
-            return;
+            return 0;
         }
-        send(frames.event(sub.eventPrefix(), eventJson));
+        byte[] prefix = sub.eventPrefix();
+        send(frames.event(prefix, eventJson));
+        return prefix.length + eventJson.length + 1;
     }
 
     /** One message; the flush is gathered with the others of this loop turn (see the constructor). */

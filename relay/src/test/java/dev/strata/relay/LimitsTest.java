@@ -431,6 +431,43 @@ class LimitsTest extends OverTheWire {
     }
 
     @Test
+    void aStoredResultMuchLargerThanTheWriteQueueIsNoSlowConsumer() throws Exception {
+        // One chunk of 8 MB (more than a loopback socket's kernel buffers take) against a 64 KiB write queue: the
+        // stored part waits for the socket, and the EOSE and a live event behind it must not count it as unread.
+        Map<String, String> settings = Map.of("websocket.max_write_queue_bytes", String.valueOf(64 << 10));
+        try (TestRelay own = startOwn("bulk", settings);
+             RelayClient pub = RelayClient.connect(clients, own.port());
+             RelayClient.Raw reader = RelayClient.Raw.open(own.port(), 4096)) {
+            String padding = "b".repeat(20_000);
+            Set<String> published = new HashSet<>();
+            for (int i = 0; i < 400; i++) {
+                Event e = event(AUTHOR, now() - i, 1, List.of(List.of("t", "bulk")), i + padding);
+                pub.publishAccepted(e);
+                published.add(e.id());
+            }
+            reader.sendText("[\"REQ\",\"bulk\",{\"#t\":[\"bulk\"]}]");
+            Set<String> received = new HashSet<>();
+            // The first stored event is here, so the whole page was read from the store: the next is live.
+            received.add(Event.parse(assertInstanceOf(RelayMessage.EventMatch.class, reader.nextMessage())
+                    .eventJson()).id());
+            Event live = event(AUTHOR, now(), 1, List.of(List.of("t", "bulk")), "live after the stored ones");
+            pub.publishAccepted(live);
+            boolean eose = false;
+            while (!received.contains(live.id())) {
+                RelayMessage m = reader.nextMessage();
+                if (m instanceof RelayMessage.Eose) {
+                    eose = true;
+                } else {
+                    received.add(Event.parse(assertInstanceOf(RelayMessage.EventMatch.class, m).eventJson()).id());
+                }
+            }
+            assertTrue(eose, "EOSE before the live event");
+            received.remove(live.id());
+            assertEquals(published, received);
+        }
+    }
+
+    @Test
     void aClientThatSendsWithoutReadingItsAnswersIsDisconnected() throws Exception {
         // Every malformed message gets a NOTICE; a client that keeps sending and never reads must not make the
         // relay hold its answers without bound.
