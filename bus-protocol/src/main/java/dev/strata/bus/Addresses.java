@@ -5,6 +5,12 @@ public final class Addresses {
     private Addresses() {
     }
 
+    /**
+     * The failure code of a request a draining node did not take (a subscription it will not open, an event it
+     * received as it stopped listening): the sender may give it to another node.
+     */
+    public static final int DRAINING = 503;
+
     /** Gateway -> ingest, request/reply: {@link IngestRequest} answered by {@link IngestReply}. */
     public static final String INGEST = "strata.ingest";
 

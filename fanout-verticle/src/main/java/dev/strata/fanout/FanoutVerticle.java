@@ -117,7 +117,7 @@ public final class FanoutVerticle extends AbstractVerticle {
         SubscriptionChange change = message.body();
         if (change instanceof SubscriptionChange.Open open) {
             if (draining && membership != null) {
-                message.fail(503, "error: this fanout node is draining"); // the gateway opens it elsewhere
+                message.fail(Addresses.DRAINING, "error: this fanout node is draining"); // the gateway opens it elsewhere
                 return;
             }
             if (index.size() >= maxSubscriptions) {

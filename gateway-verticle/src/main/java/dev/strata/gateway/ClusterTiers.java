@@ -52,8 +52,6 @@ final class ClusterTiers implements Tiers {
     static final String NO_INGEST = "error: no ingest node is available, try again";
     static final String NO_FANOUT = "error: live subscriptions are unavailable, try again";
     static final String NO_QUERY = "error: no query node is available, try again";
-    /** The failure code with which a draining fanout node refuses new subscriptions. */
-    static final int DRAINING = 503;
 
     /** Where a subscription's parts run now. */
     static final class Route {
@@ -122,7 +120,7 @@ final class ClusterTiers implements Tiers {
         this.<IngestReply>request(node, Addresses.ingest(node), request).onComplete(ar -> {
             if (ar.succeeded()) {
                 answered.complete(ar.result());
-            } else if (noHandler(ar.cause())) {
+            } else if (noHandler(ar.cause()) || drainedBefore(ar.cause())) {
                 // It never reached the node's ingest tier (which stopped taking events): safe to send elsewhere.
                 Set<String> more = refused == null ? new HashSet<>(2) : refused;
                 more.add(node);
@@ -176,10 +174,15 @@ final class ClusterTiers implements Tiers {
         return cause instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS;
     }
 
+    /** A draining node received it just as it stopped listening, and did not handle it. */
+    private static boolean drainedBefore(Throwable cause) {
+        return cause instanceof ReplyException r && r.failureCode() == Addresses.DRAINING;
+    }
+
     /** The fanout node did not take the subscription: it left, stopped listening, or is draining. */
     private static boolean notTaken(Throwable cause) {
         return cause instanceof NodeLeft || noHandler(cause)
-                || cause instanceof ReplyException r && r.failureCode() == DRAINING;
+                || drainedBefore(cause);
     }
 
     // ---- fanout --------------------------------------------------------------------------------------------------

@@ -55,6 +55,8 @@ public final class IngestVerticle extends AbstractVerticle {
     private MessageConsumer<IngestRequest> consumer;
     private int purgeBatch;
     private long purgeTimer;
+    /** Stopping: events still arriving are refused, the ones taken are finished. */
+    private boolean draining;
     /** A tick that finds a purge running skips it, so purges never overlap. */
     private boolean purgeRunning;
 
@@ -88,18 +90,20 @@ public final class IngestVerticle extends AbstractVerticle {
     public void stop(Promise<Void> stopped) {
         vertx.cancelTimer(purgeTimer);
         purgeTimer = -1;
-        consumer.unregister().onComplete(v -> {
-            long deadline = System.currentTimeMillis() + FINISH_MILLIS;
-            if (pending == 0) {
-                stopped.complete();
-                return;
+        // Still listening while it finishes: an event that arrives now is refused as DRAINING, which the gateway
+        // sends to another node. Unregistered at once, the consumer would drop what sat in its queue unanswered,
+        // and those clients would hear only when this node left the cluster.
+        draining = true;
+        long deadline = System.currentTimeMillis() + FINISH_MILLIS;
+        if (pending == 0) {
+            consumer.unregister().onComplete(v -> stopped.complete());
+            return;
+        }
+        vertx.setPeriodic(20, timer -> {
+            if (pending == 0 || System.currentTimeMillis() > deadline) {
+                vertx.cancelTimer(timer);
+                consumer.unregister().onComplete(v -> stopped.complete());
             }
-            vertx.setPeriodic(20, timer -> {
-                if (pending == 0 || System.currentTimeMillis() > deadline) {
-                    vertx.cancelTimer(timer);
-                    stopped.complete();
-                }
-            });
         });
     }
 
@@ -126,6 +130,10 @@ public final class IngestVerticle extends AbstractVerticle {
     }
 
     private void onRequest(Message<IngestRequest> message) {
+        if (draining) {
+            message.fail(Addresses.DRAINING, "error: this ingest node is draining");
+            return;
+        }
         Event event = message.body().event();
         if (pending >= maxPending) {
             message.reply(new IngestReply(false, "rate-limited: the relay is busy, slow down"));
