@@ -78,8 +78,17 @@ public interface EventStore extends AutoCloseable {
      * @param maxEvents  at most this many events in the page (the caller passes what is left of the limit)
      * @param maxScanned at most this many index entries examined for the page; a page that stops on this bound
      *                   has fewer events but a non-null {@link QueryPage#next()} to continue from
+     * @param maxBytes   the page ends with the event that brings its events' JSON to this many UTF-8 bytes or more
+     *                   (so it holds less than {@code maxBytes} plus one event), with a non-null
+     *                   {@link QueryPage#next()} when more may follow: the bound on what one page of large events
+     *                   costs in memory
      */
-    CompletionStage<QueryPage> query(Filter filter, QueryCursor after, int maxEvents, int maxScanned);
+    CompletionStage<QueryPage> query(Filter filter, QueryCursor after, int maxEvents, int maxScanned, long maxBytes);
+
+    /** {@link #query(Filter, QueryCursor, int, int, long)} without a bound on the page's bytes. */
+    default CompletionStage<QueryPage> query(Filter filter, QueryCursor after, int maxEvents, int maxScanned) {
+        return query(filter, after, maxEvents, maxScanned, Long.MAX_VALUE);
+    }
 
     /**
      * NIP-45: how many distinct stored events match at least one of the filters (limits do not apply), counted from

@@ -100,14 +100,16 @@ public final class LmdbEventStore implements EventStore {
     }
 
     @Override
-    public CompletionStage<QueryPage> query(Filter filter, QueryCursor after, int maxEvents, int maxScanned) {
+    public CompletionStage<QueryPage> query(Filter filter, QueryCursor after, int maxEvents, int maxScanned,
+                                            long maxBytes) {
         if (filter.search() != null) {
-            return search(filter, after, maxEvents, maxScanned);
+            return search(filter, after, maxEvents, maxScanned, maxBytes);
         }
         try {
             return CompletableFuture.supplyAsync(
                     () -> tables.read((indexTxn, primaryTxn) ->
-                            pages.read(indexTxn, primaryTxn, filter, after, maxEvents, maxScanned)), readers)
+                            pages.read(indexTxn, primaryTxn, filter, after, maxEvents, maxScanned, maxBytes)),
+                            readers)
                     .minimalCompletionStage();
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedStage(new IllegalStateException("the event store is closed"));
@@ -115,10 +117,11 @@ public final class LmdbEventStore implements EventStore {
     }
 
     /** Waits (without a thread) for the index to have what LMDB had when the search began, then searches. */
-    private CompletionStage<QueryPage> search(Filter filter, QueryCursor after, int maxEvents, int maxScanned) {
-        if (maxEvents < 1 || maxScanned < 1) {
+    private CompletionStage<QueryPage> search(Filter filter, QueryCursor after, int maxEvents, int maxScanned,
+                                              long maxBytes) {
+        if (maxEvents < 1 || maxScanned < 1 || maxBytes < 1) {
             return CompletableFuture.failedStage(
-                    new IllegalArgumentException("maxEvents and maxScanned must be positive"));
+                    new IllegalArgumentException("maxEvents, maxScanned and maxBytes must be positive"));
         }
         try {
             return CompletableFuture.supplyAsync(() -> tables.readPrimary(txn -> SearchLog.last(tables, txn)),
@@ -128,7 +131,7 @@ public final class LmdbEventStore implements EventStore {
                                 + "rebuilding), try again", e);
                     }))
                     .thenApplyAsync(ready -> tables.readPrimary(txn -> search.search(txn, filter, after, maxEvents,
-                            maxScanned)), readers)
+                            maxScanned, maxBytes)), readers)
                     .minimalCompletionStage();
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedStage(new IllegalStateException("the event store is closed"));

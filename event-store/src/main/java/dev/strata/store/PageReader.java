@@ -26,10 +26,10 @@ final class PageReader {
 
     /** Candidates come from the index snapshot, bodies from the primary one (see {@link Tables#read}). */
     QueryPage read(Txn<ByteBuffer> indexTxn, Txn<ByteBuffer> primaryTxn, Filter filter, QueryCursor after,
-                   int maxEvents, int maxScanned) {
+                   int maxEvents, int maxScanned, long maxBytes) {
         // A page must examine something, or its cursor could not move on.
-        if (maxEvents < 1 || maxScanned < 1) {
-            throw new IllegalArgumentException("maxEvents and maxScanned must be positive");
+        if (maxEvents < 1 || maxScanned < 1 || maxBytes < 1) {
+            throw new IllegalArgumentException("maxEvents, maxScanned and maxBytes must be positive");
         }
         Range range = Range.of(filter, after);
         QueryPlan plan = QueryPlanner.plan(filter);
@@ -42,9 +42,10 @@ final class PageReader {
             List<StoredEvent> events = new ArrayList<>();
             ByteBuffer key = ByteBuffer.allocateDirect(Keys.ID_BYTES);
             long scanned = 0;
+            long bytes = 0;
             long lastTime = -1;
             byte[] lastId = new byte[Keys.ID_BYTES];
-            while (events.size() < maxEvents && scanned < maxScanned && candidates.next()) {
+            while (events.size() < maxEvents && scanned < maxScanned && bytes < maxBytes && candidates.next()) {
                 scanned++;
                 if (candidates.time() == lastTime && Arrays.equals(candidates.id(), lastId)) {
                     continue; // the event just examined, found again under another walked value
@@ -61,10 +62,12 @@ final class PageReader {
                 byte[] json = Values.jsonBytes(value);
                 if (exact) {
                     events.add(new StoredEvent(Hex.encode(lastId), Keys.createdAt(lastTime), json));
+                    bytes += json.length;
                 } else {
                     Event event = Values.parse(new String(json, StandardCharsets.UTF_8));
                     if (filter.matches(event)) {
                         events.add(new StoredEvent(event.id(), event.createdAt(), json));
+                        bytes += json.length;
                     }
                 }
             }

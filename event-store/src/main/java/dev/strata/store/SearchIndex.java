@@ -367,7 +367,8 @@ final class SearchIndex implements AutoCloseable {
      * @throws RejectedExecutionException ({@code blocked:}) when more than {@code maxScanned} events match: ranking
      *                                    would have to examine them all
      */
-    QueryPage search(Txn<ByteBuffer> txn, Filter filter, QueryCursor after, int maxEvents, int maxScanned) {
+    QueryPage search(Txn<ByteBuffer> txn, Filter filter, QueryCursor after, int maxEvents, int maxScanned,
+                     long maxBytes) {
         Query query = query(filter);
         IndexSearcher searcher;
         try {
@@ -391,8 +392,10 @@ final class SearchIndex implements AutoCloseable {
             List<StoredEvent> events = new ArrayList<>();
             ByteBuffer key = ByteBuffer.allocateDirect(Keys.ID_BYTES);
             int inPage = Math.min(maxEvents, top.scoreDocs.length);
-            for (int i = 0; i < inPage; i++) {
-                Object[] fields = ((FieldDoc) top.scoreDocs[i]).fields;
+            int examined = 0;
+            long bytes = 0;
+            while (examined < inPage && bytes < maxBytes) {
+                Object[] fields = ((FieldDoc) top.scoreDocs[examined++]).fields;
                 byte[] id = BytesRef.deepCopyOf((BytesRef) fields[2]).bytes;
                 ByteBuffer value = tables.events.get(txn, Keys.bytes(key, id));
                 if (value == null) {
@@ -405,11 +408,12 @@ final class SearchIndex implements AutoCloseable {
                 Event e = Values.parse(new String(json, StandardCharsets.UTF_8));
                 if (rest.matches(e)) {
                     events.add(new StoredEvent(e.id(), e.createdAt(), json));
+                    bytes += json.length;
                 }
             }
             QueryCursor next = null;
-            if (top.scoreDocs.length > maxEvents) {
-                Object[] last = ((FieldDoc) top.scoreDocs[maxEvents - 1]).fields;
+            if (top.scoreDocs.length > examined) {
+                Object[] last = ((FieldDoc) top.scoreDocs[examined - 1]).fields;
                 next = new QueryCursor((Long) last[1], Hex.encode(BytesRef.deepCopyOf((BytesRef) last[2]).bytes),
                         (Float) last[0]);
             }

@@ -2,6 +2,7 @@ package dev.strata.store;
 
 import static dev.strata.store.FilterBuilder.filter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -105,6 +106,30 @@ public abstract class EventStoreContract {
             QueryPage page = await(s.query(f, cursor, maxEvents, maxScanned));
             assertTrue(page.events().size() <= maxEvents, "page has more than maxEvents");
             assertTrue(page.scanned() <= maxScanned, "page scanned more than maxScanned");
+            all.addAll(page.events());
+            if (page.next() == null) {
+                return all;
+            }
+            cursor = page.next();
+        }
+    }
+
+    /**
+     * Every match of the filter, read in pages bounded in bytes only, checking that each page ends with the event
+     * that brought it to {@code maxBytes}: the events before its last hold fewer bytes.
+     */
+    protected static List<StoredEvent> queryInBytes(EventStore s, Filter f, long maxBytes) {
+        List<StoredEvent> all = new ArrayList<>();
+        QueryCursor cursor = null;
+        for (int pages = 0; ; pages++) {
+            assertTrue(pages < 1_000_000, "paging does not end");
+            QueryPage page = await(s.query(f, cursor, UNBOUNDED, UNBOUNDED, maxBytes));
+            long beforeLast = 0;
+            for (int i = 0; i < page.events().size() - 1; i++) {
+                beforeLast += page.events().get(i).utf8().length;
+            }
+            assertTrue(beforeLast < maxBytes, "a page of " + page.events().size() + " events went on past "
+                    + maxBytes + " bytes");
             all.addAll(page.events());
             if (page.next() == null) {
                 return all;
@@ -388,6 +413,31 @@ public abstract class EventStoreContract {
     }
 
     @Test
+    void pagesBoundedInBytesTogetherEqualOneUnboundedQuery() {
+        Corpus c = new Corpus();
+        List<Event> more = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            // Sizes from a few bytes to a few KiB, so that a byte bound cuts pages at varying counts.
+            more.add(List.of(alice, bob, carol).get(i % 3).sign(T + i % 5, 1,
+                    List.of(List.of("t", i % 2 == 0 ? "java" : "nostr")), "x".repeat((i * 997) % 4000)));
+        }
+        write(store, more);
+        List<Filter> filters = List.of(Filter.ALL, filter().tag('t', "nostr", "java").build(),
+                filter().authors(alice.pubkey, bob.pubkey).kinds(1).build(), filter().since(T + 2).build(),
+                filter().ids(c.a1.id(), more.get(3).id(), more.get(17).id()).build());
+        for (Filter f : filters) {
+            List<StoredEvent> whole = queryAll(store, f);
+            assertFalse(whole.isEmpty(), f.toJson());
+            for (long maxBytes : new long[] {1, 500, 3000, 20_000}) {
+                assertEquals(whole, queryInBytes(store, f, maxBytes), f.toJson() + " in pages of " + maxBytes
+                        + " bytes");
+            }
+            assertEquals(1, await(store.query(f, null, UNBOUNDED, UNBOUNDED, 1)).events().size(),
+                    "a page always holds the event that reaches the bound");
+        }
+    }
+
+    @Test
     void cursorResumesStrictlyAfterItsPosition() {
         Corpus c = new Corpus();
         List<Event> sorted = c.all.stream().sorted(ReferenceStore.NEWEST_FIRST).toList();
@@ -613,6 +663,11 @@ public abstract class EventStoreContract {
             for (int size : new int[] {1, 2, 3}) {
                 assertEquals(whole, query(store, f, size, UNBOUNDED), words + " in pages of " + size);
             }
+        }
+        for (long maxBytes : new long[] {1, 1000}) {
+            Filter f = filter().search("nostr").build();
+            assertEquals(queryAll(store, f), queryInBytes(store, f, maxBytes), "nostr in pages of " + maxBytes
+                    + " bytes");
         }
         QueryPage best = await(store.query(filter().search("nostr").build(), null, 1, UNBOUNDED));
         assertEquals(List.of(t.s1.id()), best.events().stream().map(StoredEvent::id).toList(),

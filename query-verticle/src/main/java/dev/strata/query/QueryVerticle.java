@@ -37,6 +37,7 @@ public final class QueryVerticle extends AbstractVerticle {
     private final EventStore store;
     private final String engine;
     private int pageSize;
+    private long pageBytes;
     private long scanBudget;
     private int pageScan;
     private int defaultLimit;
@@ -56,6 +57,7 @@ public final class QueryVerticle extends AbstractVerticle {
     public void start(Promise<Void> started) {
         Codecs.register(vertx);
         pageSize = config().getInteger("query.page_size");
+        pageBytes = config().getInteger("query.page_bytes");
         scanBudget = config().getLong("query.scan_budget");
         pageScan = Math.max(pageSize, (int) Math.min(Integer.MAX_VALUE, scanBudget / 16));
         defaultLimit = config().getInteger("limits.default_limit");
@@ -130,7 +132,8 @@ public final class QueryVerticle extends AbstractVerticle {
             }
             // NIP-50: a search ranks all its matches in one page, so its page may use the whole budget left.
             int maxScanned = (int) Math.min(filter.search() != null ? Integer.MAX_VALUE : pageScan, budget);
-            Future.fromCompletionStage(store.query(filter, after, Math.min(pageSize, remaining), maxScanned), context)
+            Future.fromCompletionStage(store.query(filter, after, Math.min(pageSize, remaining), maxScanned,
+                            pageBytes), context)
                     .onSuccess(this::deliver)
                     .onFailure(e -> finish(StoreFailures.reason(e, "error: the query failed, try again")));
         }

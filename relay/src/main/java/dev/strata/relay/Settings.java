@@ -114,6 +114,9 @@ final class Settings {
                     "Events being verified or stored at once, relay-wide; past it, OK false \"rate-limited:\"."),
             integer("ingest.verify_batch", 64, 1, 10_000, "Signatures checked per worker task."),
             integer("query.page_size", 500, 1, 100_000, "Events per store read and per chunk sent to a client."),
+            integer("query.page_bytes", 1 << 20, 1024, MAX_INT, "Bytes of event JSON per store read and chunk: a "
+                    + "page ends with the event that reaches it. A stored query holds one page at a time, so stored "
+                    + "queries hold at most query.max_active × (this + limits.max_message_length)."),
             longValue("query.scan_budget", 200_000, 1, Long.MAX_VALUE,
                     "Index entries one REQ may examine; past it, CLOSED \"blocked:\"."),
             longValue("query.count_budget", 1_000_000, 1, Long.MAX_VALUE,

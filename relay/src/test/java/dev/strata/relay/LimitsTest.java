@@ -434,7 +434,8 @@ class LimitsTest extends OverTheWire {
     void aStoredResultMuchLargerThanTheWriteQueueIsNoSlowConsumer() throws Exception {
         // One chunk of 8 MB (more than a loopback socket's kernel buffers take) against a 64 KiB write queue: the
         // stored part waits for the socket, and the EOSE and a live event behind it must not count it as unread.
-        Map<String, String> settings = Map.of("websocket.max_write_queue_bytes", String.valueOf(64 << 10));
+        Map<String, String> settings = Map.of("websocket.max_write_queue_bytes", String.valueOf(64 << 10),
+                "query.page_bytes", String.valueOf(16 << 20));
         try (TestRelay own = startOwn("bulk", settings);
              RelayClient pub = RelayClient.connect(clients, own.port());
              RelayClient.Raw reader = RelayClient.Raw.open(own.port(), 4096)) {

@@ -37,16 +37,38 @@ import io.vertx.sqlclient.Tuple;
  * </ul>
  * Other tags are further joins (one value) or {@code EXISTS} (several), which need no order.
  *
- * @param sql    ends with {@code LIMIT}: the caller's page size plus one look-ahead row
+ * @param sql    at most the caller's page size plus one look-ahead row, newest first
  * @param params in the order of the placeholders
  */
 record PageQuery(String sql, Tuple params) {
     /** More values than this are matched with {@code = ANY} and sorted: planning many branches costs more. */
     static final int MAX_MERGED_VALUES = 32;
 
-    /** The statement for one page, or null when no stored event can match (an empty value set, an empty window). */
-    static PageQuery of(String schema, Filter filter, QueryCursor after, int limit) {
-        return new Builder(schema, filter, after, System.currentTimeMillis() / 1000).build(limit);
+    /**
+     * The statement for one page, or null when no stored event can match (an empty value set, an empty window). Its
+     * rows are the page's {@code limit} events at most, in order; a row whose JSON is null comes after the events
+     * that reached {@code maxBytes} together, and is not sent: only its key, telling that the page was cut there.
+     */
+    static PageQuery of(String schema, Filter filter, QueryCursor after, int limit, long maxBytes) {
+        PageQuery page = new Builder(schema, filter, after, System.currentTimeMillis() / 1000).build(limit);
+        return page == null ? null : page.boundedInBytes(maxBytes);
+    }
+
+    /**
+     * This page with a null JSON in each row after the rows whose JSON reached {@code maxBytes}: the database
+     * measures the stored text without reading it ({@code octet_length} of a TOASTed value reads its header only),
+     * so a page of huge events never reaches this process whole. The window runs over the limited rows only.
+     */
+    private PageQuery boundedInBytes(long maxBytes) {
+        Tuple bounded = Tuple.tuple();
+        for (int i = 0; i < params.size(); i++) {
+            bounded.addValue(params.getValue(i));
+        }
+        bounded.addLong(maxBytes);
+        String sql = "SELECT id, created_at, CASE WHEN coalesce(sum(octet_length(json)) OVER before, 0) < $"
+                + bounded.size() + " THEN json END AS json FROM (" + this.sql + ") p WINDOW before AS (ORDER BY "
+                + "created_at DESC, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) ORDER BY created_at DESC, id";
+        return new PageQuery(sql, bounded);
     }
 
     private static final class Builder {

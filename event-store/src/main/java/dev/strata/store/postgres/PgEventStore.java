@@ -462,20 +462,21 @@ public final class PgEventStore implements EventStore {
     }
 
     @Override
-    public CompletionStage<QueryPage> query(Filter filter, QueryCursor after, int maxEvents, int maxScanned) {
+    public CompletionStage<QueryPage> query(Filter filter, QueryCursor after, int maxEvents, int maxScanned,
+                                            long maxBytes) {
         // A page must examine something, or its cursor could not move on.
-        if (maxEvents < 1 || maxScanned < 1) {
+        if (maxEvents < 1 || maxScanned < 1 || maxBytes < 1) {
             return CompletableFuture.failedStage(
-                    new IllegalArgumentException("maxEvents and maxScanned must be positive"));
+                    new IllegalArgumentException("maxEvents, maxScanned and maxBytes must be positive"));
         }
         if (after != null && (after.createdAt() < 0 || after.id() == null || !Hex.isLowerHex(after.id(), 64))) {
             return CompletableFuture.failedStage(new IllegalArgumentException("not a query cursor: " + after));
         }
         if (filter.search() != null) {
-            return search(filter, after, maxEvents, maxScanned);
+            return search(filter, after, maxEvents, maxScanned, maxBytes);
         }
         int pageSize = Math.min(MAX_PAGE_EVENTS, Math.min(maxEvents, maxScanned));
-        PageQuery page = PageQuery.of(config.schema(), filter, after, pageSize + 1);
+        PageQuery page = PageQuery.of(config.schema(), filter, after, pageSize + 1, maxBytes);
         if (page == null) {
             return answerWithoutReading(new QueryPage(List.of(), null, 0));
         }
@@ -490,7 +491,8 @@ public final class PgEventStore implements EventStore {
     }
 
     /**
-     * The first {@code pageSize} rows as a page, the look-ahead row telling whether there are more. A row repeating
+     * The first {@code pageSize} rows as a page, the look-ahead row telling whether there are more; the page ends
+     * early at the first row without its JSON (past the page's bytes, see {@link PageQuery#of}). A row repeating
      * the previous one's event (a merged tag walk finds an event once per wanted value it has) is skipped but
      * counted as scanned.
      */
@@ -499,7 +501,7 @@ public final class PgEventStore implements EventStore {
         int scanned = 0;
         String previous = null;
         for (Row row : rows) {
-            if (scanned == pageSize) {
+            if (scanned == pageSize || row.getValue(2) == null) {
                 StoredEvent last = events.get(events.size() - 1);
                 return new QueryPage(events, new QueryCursor(last.createdAt(), last.id()), scanned);
             }
@@ -518,12 +520,14 @@ public final class PgEventStore implements EventStore {
      * returns the page after the cursor, plus a look-ahead row. Each page ranks again, so its scanned count is the
      * number of matches.
      */
-    private CompletionStage<QueryPage> search(Filter filter, QueryCursor after, int maxEvents, int maxScanned) {
+    private CompletionStage<QueryPage> search(Filter filter, QueryCursor after, int maxEvents, int maxScanned,
+                                              long maxBytes) {
         if (after != null && after.score() == null) {
             return CompletableFuture.failedStage(new IllegalArgumentException("not a search cursor: " + after));
         }
         int pageSize = Math.min(MAX_PAGE_EVENTS, maxEvents);
-        SearchPageQuery page = SearchPageQuery.of(config.schema(), filter, after, pageSize + 1, maxScanned);
+        SearchPageQuery page = SearchPageQuery.of(config.schema(), filter, after, pageSize + 1, maxScanned,
+                maxBytes);
         if (page == null) {
             return answerWithoutReading(new QueryPage(List.of(), null, 0));
         }
@@ -542,7 +546,8 @@ public final class PgEventStore implements EventStore {
                         if (row.getValue(1) == null) {
                             continue; // no event after the cursor: only the number of matches
                         }
-                        if (events.size() == pageSize) {
+                        if (events.size() == pageSize || row.getValue(3) == null) {
+                            // the look-ahead row, or the first past the page's bytes
                             StoredEvent last = events.get(events.size() - 1);
                             next = new QueryCursor(last.createdAt(), last.id(), lastScore);
                             break;

@@ -132,7 +132,7 @@ class PgIndexUsageTest {
         List<String> failures = new ArrayList<>();
         for (Map.Entry<String, Shape> shape : shapes().entrySet()) {
             Shape s = shape.getValue();
-            PageQuery query = PageQuery.of(schema, s.filter.build(), s.cursor, PAGE);
+            PageQuery query = PageQuery.of(schema, s.filter.build(), s.cursor, PAGE, 1 << 20);
             assertNotNull(query, shape.getKey());
             String plan = TestDatabase.rows(planner, "EXPLAIN " + query.sql(), query.params()).stream()
                     .map(r -> r.getString(0)).collect(Collectors.joining("\n"));
@@ -176,7 +176,7 @@ class PgIndexUsageTest {
             }
         }
         Filter words = new Filter(null, null, Set.of(1), null, null, null, null, "zebra crossing");
-        SearchPageQuery search = SearchPageQuery.of(schema, words, null, 21, 200_000);
+        SearchPageQuery search = SearchPageQuery.of(schema, words, null, 21, 200_000, 1 << 20);
         String plan = plan(search.sql(), search.params());
         if (plan.contains("Seq Scan") || !plan.contains("events_content_words")) {
             failures.add("search should use events_content_words:\n" + plan.indent(2));
@@ -188,7 +188,7 @@ class PgIndexUsageTest {
     void withoutItsIndexAShapeIsCaught() {
         // The check above must be able to fail: drop an index in a transaction, plan, roll back.
         Shape rare = shapes().get("kinds, rare");
-        PageQuery query = PageQuery.of(schema, rare.filter.build(), null, PAGE);
+        PageQuery query = PageQuery.of(schema, rare.filter.build(), null, PAGE, 1 << 20);
         String plan = result(planner.withTransaction(conn -> conn
                 .query("DROP INDEX " + schema + ".events_kind_created").execute()
                 .compose(dropped -> conn.preparedQuery("EXPLAIN " + query.sql()).execute(query.params()))
