@@ -1,6 +1,8 @@
 package dev.strata.store;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 import dev.strata.model.Event;
@@ -89,6 +91,13 @@ public interface EventStore extends AutoCloseable {
     default CompletionStage<QueryPage> query(Filter filter, QueryCursor after, int maxEvents, int maxScanned) {
         return query(filter, after, maxEvents, maxScanned, Long.MAX_VALUE);
     }
+
+    /**
+     * NIP-62 for the events that are never stored (ephemeral ones), which {@link #write} does not judge: of these
+     * pubkeys (lowercase hex), those that asked this relay to forget them, each with the {@code created_at} up to
+     * which its request to vanish covers its events.
+     */
+    CompletionStage<Map<String, Long>> vanishCutoffs(Set<String> pubkeys);
 
     /**
      * NIP-45: how many distinct stored events match at least one of the filters (limits do not apply), counted from

@@ -1,7 +1,11 @@
 package dev.strata.store;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
@@ -133,6 +137,25 @@ public final class LmdbEventStore implements EventStore {
                     .thenApplyAsync(ready -> tables.readPrimary(txn -> search.search(txn, filter, after, maxEvents,
                             maxScanned, maxBytes)), readers)
                     .minimalCompletionStage();
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedStage(new IllegalStateException("the event store is closed"));
+        }
+    }
+
+    @Override
+    public CompletionStage<Map<String, Long>> vanishCutoffs(Set<String> pubkeys) {
+        try {
+            return CompletableFuture.supplyAsync(() -> tables.readPrimary(txn -> {
+                Map<String, Long> cutoffs = new HashMap<>();
+                ByteBuffer key = ByteBuffer.allocateDirect(Keys.ID_BYTES);
+                for (String pubkey : pubkeys) {
+                    ByteBuffer cutoff = tables.vanished.get(txn, Keys.bytes(key, Keys.author(pubkey)));
+                    if (cutoff != null) {
+                        cutoffs.put(pubkey, cutoff.getLong(0));
+                    }
+                }
+                return cutoffs;
+            }), readers).minimalCompletionStage();
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedStage(new IllegalStateException("the event store is closed"));
         }

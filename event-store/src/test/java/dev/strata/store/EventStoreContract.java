@@ -822,6 +822,18 @@ public abstract class EventStoreContract {
     }
 
     @Test
+    void theCutoffOfARequestToVanishIsThereForEventsThatAreNeverStored() {
+        assertEquals(Map.of(), await(store.vanishCutoffs(Set.of(alice.pubkey, bob.pubkey))));
+        write(alice.sign(T + 10, 62, List.of(List.of("relay", "ALL_RELAYS")), "forget me"));
+        assertEquals(Map.of(alice.pubkey, T + 10), await(store.vanishCutoffs(Set.of(alice.pubkey, bob.pubkey))));
+        // A later request moves the cutoff; an older one does not bring it back.
+        write(alice.sign(T + 20, 62, List.of(List.of("relay", "ALL_RELAYS")), "again"));
+        write(alice.sign(T + 15, 62, List.of(List.of("relay", "ALL_RELAYS")), "older"));
+        assertEquals(Map.of(alice.pubkey, T + 20), await(store.vanishCutoffs(Set.of(alice.pubkey))));
+        assertEquals(Map.of(), await(store.vanishCutoffs(Set.of())));
+    }
+
+    @Test
     void aRequestToVanishRemovesFarMoreEventsThanOneTransactionHolds() {
         List<Event> notes = new ArrayList<>();
         for (int i = 0; i < 2500; i++) {

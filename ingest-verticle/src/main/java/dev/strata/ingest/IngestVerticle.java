@@ -1,7 +1,10 @@
 package dev.strata.ingest;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import dev.strata.bus.AcceptedEvent;
 import dev.strata.bus.Addresses;
@@ -168,6 +171,8 @@ public final class IngestVerticle extends AbstractVerticle {
             }
             List<Message<IngestRequest>> toStore = new ArrayList<>(requests.size());
             List<String> jsons = new ArrayList<>(requests.size());
+            List<Message<IngestRequest>> ephemeral = new ArrayList<>();
+            List<String> ephemeralJsons = new ArrayList<>();
             int i = 0;
             for (Future<String[]> check : checks) {
                 for (String json : check.result()) {
@@ -175,19 +180,50 @@ public final class IngestVerticle extends AbstractVerticle {
                     if (json == null) {
                         done(m, new IngestReply(false, "invalid: bad id or signature"));
                     } else if (m.body().event().kindClass() == KindClass.EPHEMERAL) {
-                        // NIP-01: forwarded to live subscriptions, never stored.
-                        announce(m.body().event(), json);
-                        done(m, STORED);
+                        ephemeral.add(m);
+                        ephemeralJsons.add(json);
                     } else {
                         toStore.add(m);
                         jsons.add(json);
                     }
                 }
             }
+            if (!ephemeral.isEmpty()) {
+                forwardEphemeral(ephemeral, ephemeralJsons);
+            }
             if (!toStore.isEmpty()) {
                 unwritten.addAll(toStore);
                 unwrittenJsons.addAll(jsons);
                 writeWaiting();
+            }
+        });
+    }
+
+    /**
+     * NIP-01: ephemeral events go to live subscriptions and are never stored. NIP-62: except those of an author who
+     * asked this relay to forget them, up to the created_at of the request, which the store's writes never see.
+     */
+    private void forwardEphemeral(List<Message<IngestRequest>> requests, List<String> jsons) {
+        Set<String> authors = new HashSet<>();
+        for (Message<IngestRequest> m : requests) {
+            authors.add(m.body().event().pubkey());
+        }
+        Future.fromCompletionStage(store.vanishCutoffs(authors), context).onComplete(ar -> {
+            if (ar.failed()) {
+                replyAll(requests, new IngestReply(false, storeFailure(ar.cause())));
+                return;
+            }
+            Map<String, Long> cutoffs = ar.result();
+            for (int i = 0; i < requests.size(); i++) {
+                Message<IngestRequest> m = requests.get(i);
+                Event event = m.body().event();
+                Long cutoff = cutoffs.get(event.pubkey());
+                if (cutoff != null && event.createdAt() <= cutoff) {
+                    done(m, VANISHED);
+                } else {
+                    announce(event, jsons.get(i));
+                    done(m, STORED);
+                }
             }
         });
     }

@@ -125,6 +125,22 @@ abstract class Nip62Test extends OverTheWire {
     }
 
     @Test
+    void ephemeralEventsOfTheAuthorUpToTheRequestAreRefusedAndReachNoSubscriber() throws Exception {
+        int frank = 135;
+        long t = now() - 100;
+        String live = "{\"kinds\":[20001],\"authors\":[\"" + pubkey(frank) + "\"]}";
+        try (RelayClient c = connect(); RelayClient sub = connect()) {
+            assertEquals(List.of(), sub.req("eph", live));
+            c.publishAccepted(vanish(frank, t + 10, URL));
+            assertRefused("blocked:", c.publish(event(frank, t + 10, 20001, List.of(), "as old as the request")));
+            Event later = event(frank, t + 11, 20001, List.of(), "after the request");
+            c.publishAccepted(later);
+            // Events reach a subscription in the order they were accepted: the refused one would have come first.
+            assertEquals(later.id(), Event.parse(sub.next(RelayMessage.EventMatch.class).eventJson()).id());
+        }
+    }
+
+    @Test
     void aRequestToVanishOutlivesARestart(@TempDir Path ownDir) throws Exception {
         int frank = 135;
         long t = now() - 100;

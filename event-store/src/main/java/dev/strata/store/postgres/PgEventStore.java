@@ -414,6 +414,29 @@ public final class PgEventStore implements EventStore {
         return System.currentTimeMillis() / 1000;
     }
 
+    /** Read from the primary: a replica may not have a request to vanish that was just acknowledged. */
+    @Override
+    public CompletionStage<Map<String, Long>> vanishCutoffs(Set<String> pubkeys) {
+        if (pubkeys.isEmpty()) {
+            return answerWithoutReading(Map.of());
+        }
+        RuntimeException refused = writes.tryEnter();
+        if (refused != null) {
+            return CompletableFuture.failedStage(refused);
+        }
+        Buffer[] keys = pubkeys.stream().map(p -> Buffer.buffer(Hex.decode(p))).toArray(Buffer[]::new);
+        return primary.preparedQuery(sql.vanishCutoffs).execute(Tuple.of(keys))
+                .map(rows -> {
+                    Map<String, Long> cutoffs = new HashMap<>();
+                    for (Row row : rows) {
+                        cutoffs.put(Hex.encode(row.getBuffer(0).getBytes()), row.getLong(1));
+                    }
+                    return cutoffs;
+                })
+                .andThen(ar -> writes.exit())
+                .toCompletionStage();
+    }
+
     // ---- background removal --------------------------------------------------------------------------------------
 
     /** Expired events, then the requests to vanish whose removal a node left unfinished ({@link #finishVanish}). */
