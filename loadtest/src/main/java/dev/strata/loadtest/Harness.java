@@ -24,8 +24,12 @@ final class Harness implements AutoCloseable {
     private final List<Target> gateways;
     private final Map<String, WebSocketClient> clients = new HashMap<>();
 
-    Harness(Target target, List<Target> spread, int eventLoops) {
+    /** Whether connections offer permessage-deflate (RFC 7692), as browsers do. */
+    private final boolean deflate;
+
+    Harness(Target target, List<Target> spread, int eventLoops, boolean deflate) {
         this.target = target;
+        this.deflate = deflate;
         this.gateways = new java.util.ArrayList<>(List.of(target));
         this.gateways.addAll(spread);
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
@@ -50,7 +54,8 @@ final class Harness implements AutoCloseable {
                     .setMaxMessageSize(MAX_MESSAGE_BYTES)
                     // Vert.x queues connections past this per endpoint; the harness bounds them itself.
                     .setMaxConnections(1_000_000)
-                    .setConnectTimeout(20_000);
+                    .setConnectTimeout(20_000)
+                    .setTryUsePerMessageCompression(deflate);
             if (!a.isEmpty()) {
                 options.setLocalAddress(a);
             }

@@ -97,6 +97,7 @@ public final class Main {
         Path resultsDir = o.path("results-dir", "loadtest-results");
         String label = o.string("label", "");
         int eventLoops = o.integer("event-loops", Runtime.getRuntime().availableProcessors(), 1, 1024);
+        boolean deflate = o.flag("deflate");
         Corpus corpus = command.equals("connections") ? null : Corpus.load(o.path("corpus", null));
 
         // Every option is read into a plan before any connection, so a typo is refused before any load.
@@ -116,7 +117,7 @@ public final class Main {
         long wallBefore = System.nanoTime();
         Outcome outcome;
         JsonObject nip11;
-        try (Harness h = new Harness(target, spread, eventLoops)) {
+        try (Harness h = new Harness(target, spread, eventLoops, deflate)) {
             nip11 = target.relayInformation(h.vertx);
             outcome = switch (command) {
                 case "ingest" -> IngestScenario.run(h, corpus, (IngestScenario.Plan) plan);
