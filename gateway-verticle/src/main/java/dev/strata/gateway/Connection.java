@@ -87,7 +87,7 @@ final class Connection {
         ws.frameHandler(this::onFrame);
         ws.pongHandler(b -> awaitingPong = false);
         channel = ((WebSocketInternal) ws).channelHandlerContext();
-        frames = new TextFrames(channel.pipeline());
+        frames = new TextFrames(channel.pipeline(), gateway.deflater());
         // Every flush would be a write system call of its own (each OK, each live event). Flushes are instead
         // gathered until the loop has run what it has queued (the replies of one ingest batch, the deliveries of
         // one fanout burst) and sent together.

@@ -58,6 +58,8 @@ public final class GatewayVerticle extends AbstractVerticle {
     /** One per instance, so challenges are drawn on this loop alone and never wait on another's lock. */
     private final SecureRandom random = drbg();
     private final Bip340 signatures = Bip340.best();
+    /** Compresses for every connection of this instance that negotiated permessage-deflate, one message at a time. */
+    private final MessageDeflater deflater = new MessageDeflater();
     private HttpServer server;
     private MessageConsumer<Object> inbox;
     private long nextConnectionId;
@@ -132,6 +134,7 @@ public final class GatewayVerticle extends AbstractVerticle {
                 .eventually(() -> inbox.unregister())
                 .onComplete(v -> {
                     vertx.cancelTimer(sweepTimer);
+                    deflater.close();
                     stopped.complete();
                 });
     }
@@ -261,6 +264,10 @@ public final class GatewayVerticle extends AbstractVerticle {
 
     String gatewayId() {
         return gatewayId;
+    }
+
+    MessageDeflater deflater() {
+        return deflater;
     }
 
     GatewaySettings settings() {

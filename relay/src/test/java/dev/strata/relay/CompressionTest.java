@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import dev.strata.model.Event;
@@ -46,13 +48,19 @@ class CompressionTest extends OverTheWire {
             RelayClient.Frame eose = nextText(ws);
             assertTrue(eose.compressed(), "EOSE compressed");
             assertEquals(new RelayMessage.Eose("z"), RelayMessage.parse(eose.text()));
-            // Two live events, so the second is inflated with the context the first left (context takeover).
-            for (int i = 0; i < 2; i++) {
-                Event e = event(AUTHOR, now(), 1, List.of(List.of("t", "squeeze")), "squeeze me " + i + "z".repeat(500));
+            // Several live events, each inflated with the context the ones before left (the client keeps it); the
+            // last one barely compresses, so its frame is larger than 64 KiB even compressed.
+            Random random = new Random(7);
+            byte[] noise = new byte[72_000]; // 96,000 characters: under the content limit
+            random.nextBytes(noise);
+            List<String> contents = List.of("squeeze me 0" + "z".repeat(500), "squeeze me 1" + "z".repeat(500),
+                    Base64.getEncoder().encodeToString(noise));
+            for (String content : contents) {
+                Event e = event(AUTHOR, now(), 1, List.of(List.of("t", "squeeze")), content);
                 publisher.publishAccepted(e);
                 RelayClient.Frame live = nextText(ws);
                 assertTrue(live.compressed(), "live event compressed");
-                assertTrue(live.payload().length > 500, "inflated to the whole message");
+                assertTrue(live.payload().length > content.length(), "inflated to the whole message");
                 assertEquals(new RelayMessage.EventMatch("z", e.toJson()), RelayMessage.parse(live.text()));
             }
         }
