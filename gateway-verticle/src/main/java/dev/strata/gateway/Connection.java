@@ -398,10 +398,12 @@ final class Connection {
             }
         }
         if (bytes > 0 && !closing) {
-            // Writes complete in order: an empty write behind the chunk says when all of it is out.
+            // Writes complete in order: an empty write behind the chunk says when all of it is out. Flushed, or a
+            // chunk that nothing follows (the end of a backfill has no EOSE) would never say so.
             long written = bytes;
             storedUnwritten += written;
-            channel.write(Unpooled.EMPTY_BUFFER, channel.newPromise().addListener(f -> storedUnwritten -= written));
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER,
+                    channel.newPromise().addListener(f -> storedUnwritten -= written));
         }
         if (chunk.last()) {
             boolean backfill = sub.isBackfilling();
