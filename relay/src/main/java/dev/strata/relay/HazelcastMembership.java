@@ -32,6 +32,8 @@ final class HazelcastMembership implements Membership {
 
     private static final String VERTX_NODE_ID = "__vertx.nodeId";
     private static final int MAX_DEPARTED = 4096;
+    /** How often the relay rebuilds the snapshot whether or not an event came (see {@link #reconcile}). */
+    static final long RECONCILE_MILLIS = 1000;
 
     private final HazelcastInstance hazelcast;
     private final String self;
@@ -143,7 +145,22 @@ final class HazelcastMembership implements Membership {
         refresh();
     }
 
-    private synchronized void refresh() {
+    /**
+     * Rebuilds the snapshot from Hazelcast's state now, as the relay does every {@link #RECONCILE_MILLIS}: events
+     * alone do not keep it right. A node that joins gets the replicated map's entries copied in without an event for
+     * them, so an entry put while it joined could stay unseen (a gateway then waited forever for "a ready query
+     * node" that the others saw). Listeners hear of it only if the snapshot changed.
+     */
+    void reconcile() {
+        rebuild(false);
+    }
+
+    /** After an event: listeners always hear of it (a departure, say, is also in {@link #hasLeft} by now). */
+    private void refresh() {
+        rebuild(true);
+    }
+
+    private synchronized void rebuild(boolean event) {
         Set<String> members = new HashSet<>();
         for (Member m : hazelcast.getCluster().getMembers()) {
             String id = nodeId(m);
@@ -164,7 +181,11 @@ final class HazelcastMembership implements Membership {
             }
         }
         ready.replaceAll((r, nodes) -> nodes.stream().sorted().toList());
-        snapshot = new Snapshot(Set.copyOf(members), ready);
+        Snapshot now = new Snapshot(Set.copyOf(members), ready);
+        if (!event && now.equals(snapshot)) {
+            return;
+        }
+        snapshot = now;
         for (Runnable l : listeners) {
             l.run();
         }

@@ -56,6 +56,8 @@ public final class Relay {
     private final List<String> gateways = new ArrayList<>();
     private final List<String> backends = new ArrayList<>();
     private FanoutVerticle fanout;
+    /** The periodic rebuild of the membership snapshot (see {@link HazelcastMembership#reconcile}); -1 for none. */
+    private long reconcileTimer = -1;
     private volatile boolean ready;
     private volatile boolean draining;
 
@@ -161,6 +163,11 @@ public final class Relay {
                 membership.enter(roles);
                 return null;
             }));
+            chain = chain.onSuccess(v -> reconcileTimer = vertx.setPeriodic(HazelcastMembership.RECONCILE_MILLIS,
+                    t -> vertx.executeBlocking(() -> {
+                        membership.reconcile();
+                        return null;
+                    }, false)));
         }
         return chain.onSuccess(v -> ready = true);
     }
@@ -287,6 +294,10 @@ public final class Relay {
             chain = chain.eventually(() -> vertx.undeploy(id));
         }
         CompletableFuture<Void> closed = new CompletableFuture<>();
+        chain = chain.eventually(() -> {
+            vertx.cancelTimer(reconcileTimer);
+            return Future.succeededFuture();
+        });
         chain.eventually(() -> store == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
             store.close();
             return null;
