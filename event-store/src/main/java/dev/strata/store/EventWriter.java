@@ -158,8 +158,7 @@ final class EventWriter {
     }
 
     private long vanishedUntil(Txn<ByteBuffer> txn, byte[] pubkey) {
-        ByteBuffer cutoff = tables.vanished.get(txn, Keys.bytes(key, pubkey));
-        return cutoff == null ? -1 : cutoff.getLong(0);
+        return tables.vanishedUntil(txn, key, pubkey);
     }
 
     private boolean isExpired(Txn<ByteBuffer> txn, byte[] id, long now) {

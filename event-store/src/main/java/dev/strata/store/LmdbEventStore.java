@@ -149,9 +149,9 @@ public final class LmdbEventStore implements EventStore {
                 Map<String, Long> cutoffs = new HashMap<>();
                 ByteBuffer key = ByteBuffer.allocateDirect(Keys.ID_BYTES);
                 for (String pubkey : pubkeys) {
-                    ByteBuffer cutoff = tables.vanished.get(txn, Keys.bytes(key, Keys.author(pubkey)));
-                    if (cutoff != null) {
-                        cutoffs.put(pubkey, cutoff.getLong(0));
+                    long cutoff = tables.vanishedUntil(txn, key, Keys.author(pubkey));
+                    if (cutoff >= 0) {
+                        cutoffs.put(pubkey, cutoff);
                     }
                 }
                 return cutoffs;

@@ -177,6 +177,15 @@ final class Tables implements AutoCloseable {
     }
 
     /** A primary write transaction; LMDB allows one at a time, and only the writer thread opens them. */
+    /**
+     * NIP-62: the created_at up to which {@code pubkey} asked to be forgotten, or -1, read in {@code txn} (of the
+     * primary environment) with {@code key} as the scratch buffer for the lookup.
+     */
+    long vanishedUntil(Txn<ByteBuffer> txn, ByteBuffer key, byte[] pubkey) {
+        ByteBuffer cutoff = vanished.get(txn, Keys.bytes(key, pubkey));
+        return cutoff == null ? -1 : cutoff.getLong(0);
+    }
+
     Txn<ByteBuffer> writePrimary() {
         return primary.txnWrite();
     }
